@@ -1,0 +1,27 @@
+"""The `trendsum` command: a thin Typer layer over the library, one module per group of commands."""
+
+from __future__ import annotations
+
+import typer
+
+from . import export, records, review, summarise
+
+app = typer.Typer(
+    name="trendsum",
+    help=(
+        "Turn public-sector case studies into reviewed, structured summaries.\n\n"
+        "Typical use: `trendsum summarise inputs/`, then `trendsum review`, then `trendsum export`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
+)
+summarise.register(app)
+records.register(app)
+app.add_typer(review.app, name="review")
+export.register(app)
+
+
+def main() -> None:
+    app()

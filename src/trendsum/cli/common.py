@@ -1,0 +1,78 @@
+"""What every command shares: options, consoles, the store, and turning library errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from .. import config
+from ..errors import TrendsumError
+from ..models import Status
+from ..store import Store
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Review queue database. [env: TRENDSUM_DB; default: outputs/trendsum.db]",
+                 show_default=False),
+]  # fmt: skip
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
+StatusOption = Annotated[
+    list[Status] | None,
+    typer.Option("--status", "-s", help="Only records with this status (repeat for several)."),
+]
+TrendOption = Annotated[str | None, typer.Option("--trend", help="Only this trend, e.g. 'cyber security'.")]
+NationOption = Annotated[str | None, typer.Option("--nation", help="Only this nation, e.g. Scotland.")]
+EngineFilter = Annotated[str | None, typer.Option("--engine", help="Only records made by this engine.")]
+
+
+@dataclass
+class App:
+    settings: config.Settings
+    out: Console  # data for pipes: stdout
+    err: Console  # messages for people: stderr
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        store = Store(self.settings.db)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def make_app(**flags: Any) -> App:
+    return App(
+        settings=config.load(flags),
+        out=Console(soft_wrap=True),
+        err=Console(stderr=True),
+    )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def translate_errors(fn: F) -> F:
+    """Library errors become one clear line on stderr and an exit code; tracebacks are for bugs only."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TrendsumError as exc:
+            Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (e.g. `| head`): stop quietly
+            raise typer.Exit(EXIT_OK) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,81 @@
+"""`trendsum list`, `show` and `history`: read the queue."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ..export import record_dict
+from ..render import history_view, record_view, records_table
+from .common import DbOption, EngineFilter, JsonOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_command)
+    app.command("show")(show_command)
+    app.command("history")(history_command)
+
+
+@translate_errors
+def list_command(
+    db: DbOption = None,
+    status: StatusOption = None,
+    trend: TrendOption = None,
+    nation: NationOption = None,
+    engine: EngineFilter = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List records in the review queue: id, title, nation, trend, status, grounded points, engine.
+
+    Example: `trendsum list --status pending --trend "cyber security"`
+    """
+    app = make_app(db=db)
+    with app.store() as store:
+        rows = store.rows(status or (), trend, nation, engine, limit=limit)
+        if as_json:
+            for row in rows:
+                app.out.print_json(data={**row.__dict__, "status": str(row.status)}, indent=None)
+            return
+        if not rows:
+            app.err.print("No records match. Summarise some case studies first: `trendsum summarise inputs/`.")
+            return
+        app.out.print(records_table(rows, store.count() if not (status or trend or nation or engine) else None))
+
+
+@translate_errors
+def show_command(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id, as `trendsum list` shows it.")],
+    db: DbOption = None,
+    version: Annotated[int | None, typer.Option(help="An earlier version instead of the current one.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one record: metadata, the five sections with their evidence quotes, provenance and status.
+
+    Points whose quotes are not in the source are shown in red.
+
+    Example: `trendsum show fife-council-ai-housing-repairs`
+    """
+    app = make_app(db=db)
+    with app.store() as store:
+        record = store.get(record_id, version)
+    if as_json:
+        app.out.print(json.dumps(record_dict(record), ensure_ascii=False, indent=2), markup=False, highlight=False)
+    else:
+        app.out.print(record_view(record))
+
+
+@translate_errors
+def history_command(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id.")],
+    db: DbOption = None,
+) -> None:
+    """Every version and review event of a record: who, when, what, and why.
+
+    Example: `trendsum history fife-council-ai-housing-repairs`
+    """
+    app = make_app(db=db)
+    with app.store() as store:
+        app.out.print(history_view(store.events(record_id)))

@@ -1,0 +1,117 @@
+"""`trendsum summarise`: case-study files in, pending records in the review queue out."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .. import engines, ingest, prompts
+from ..render import run_summary
+from ..summarise import FAILED, UNCHANGED, CaseOutcome, RunOptions, summarise_all
+from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, make_app, translate_errors
+
+
+def register(app: typer.Typer) -> None:
+    app.command("summarise")(summarise_command)
+
+
+@translate_errors
+def summarise_command(
+    paths: Annotated[list[Path], typer.Argument(help="Case-study files or folders (searched recursively).")],
+    db: DbOption = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="offline, openai, or auto: openai when a key or base URL is configured, else offline."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name for the OpenAI-compatible engine.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama.")
+    ] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option(help="Name of the environment variable holding the API key.")
+    ] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="Structured output mode: auto, json_schema, tools, json_object or json.")
+    ] = None,
+    prompt: Annotated[str | None, typer.Option(help="Prompt name from prompts/ (see `trendsum prompts`).")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Engine calls in flight at once. [default: 8]")] = None,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="Attempts per case when answers fail validation. [default: 3]")
+    ] = None,
+    max_bytes: Annotated[int | None, typer.Option(help="Skip files larger than this. [default: 20 MB]")] = None,
+    language: Annotated[str | None, typer.Option(help="Language of the summary text. [default: en]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Summarise again even when nothing changed.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print a line per case study.")] = False,
+) -> None:
+    """Summarise case studies into the review queue, where every record waits, unapproved, for a person.
+
+    Unchanged files already summarised with the same engine, model and prompt are skipped without a call.
+    Exit code 0 when every file was summarised or unchanged, 1 when some failed (listed at the end).
+
+    Example: `trendsum summarise inputs/`
+    """
+    app = make_app(db=db, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, mode=mode,
+                   prompt=prompt, concurrency=concurrency, max_attempts=max_attempts, max_bytes=max_bytes,
+                   language=language)  # fmt: skip
+    settings = app.settings
+    sources = ingest.discover(paths)
+    template = prompts.load(settings.prompt)
+    chosen = engines.build(settings)
+    if chosen.name == "offline":
+        why = "" if settings.engine == "offline" else " (no API key or base URL configured)"
+        app.err.print(f"Engine: [cyan]offline[/] extractive summariser{why}; records are labelled engine=offline.")
+    else:
+        app.err.print(f"Engine: {chosen.name} model [bold]{chosen.model}[/] at {getattr(chosen, 'endpoint', '')}")
+    if not sources:
+        app.err.print("No case-study files found.")
+        raise typer.Exit(EXIT_FAILURES)
+    options = RunOptions(
+        max_attempts=settings.max_attempts,
+        concurrency=settings.concurrency,
+        max_bytes=settings.max_bytes,
+        force=force,
+        language=settings.language,
+    )
+    counts = {"done": 0, "cached": 0, "failed": 0, "tokens": 0}
+    with app.store() as store, Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=app.err,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("summarising", total=len(sources), status="")
+
+        def advance(outcome: CaseOutcome) -> None:
+            key = {FAILED: "failed", UNCHANGED: "cached"}.get(outcome.result, "done")
+            counts[key] += 1
+            counts["tokens"] += outcome.prompt_tokens + outcome.completion_tokens
+            status = f"done {counts['done']} · cached {counts['cached']} · failed {counts['failed']}"
+            if counts["tokens"]:
+                status += f" · {counts['tokens']:,} tokens"
+            progress.update(task, advance=1, status=status)
+            if verbose:
+                from ..render import outcome_line
+
+                progress.console.print(outcome_line(outcome))
+
+        try:
+            report = asyncio.run(summarise_all(sources, store, chosen, template, options, on_outcome=advance))
+        except KeyboardInterrupt:
+            progress.stop()
+            app.err.print(
+                f"[yellow]Interrupted.[/] {counts['done']} record(s) were saved and are kept; "
+                "run the same command again to finish the rest."
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    app.err.print(run_summary(report, chosen.name, chosen.model))
+    if report.count("new") + report.count("updated"):
+        app.err.print("Next: `trendsum list` to see the queue, `trendsum review` to accept or reject records.")
+    if report.failed:
+        raise typer.Exit(EXIT_FAILURES)

@@ -1,0 +1,373 @@
+"""The offline engine: a deterministic, extractive summariser that needs no key and no network.
+
+It reads the document's own structure first (headings such as "The challenge", "What we did", "Results",
+"Lessons learnt"), then cue phrases for text under no useful heading. Each point is a sentence of the source
+and its evidence is that sentence, copied exactly, so every quote it produces is verbatim. A section the
+source says nothing about stays empty. Metadata comes from fact tables (places by nation, trend and AI terms).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..ingest import CaseStudy
+from ..models import CaseSummary, Point, Trend
+from ..prompts import Prompt
+from . import facts
+from .base import EngineReply, GenerationRequest
+
+RULES_NAME = "offline-rules-v1"
+MAX_POINTS = 4
+OVERVIEW_SENTENCES = 2
+
+# Heading words by section, checked in this order ("Unintended consequences" is not an outcome heading).
+_HEADING_SECTIONS: list[tuple[str, str]] = [
+    ("unintended_consequences", r"unintended|unexpected|unforeseen|side[- ]effect|consequence"),
+    ("lessons", r"lesson|learn|advice|recommendation|tips?\b|takeaway|reflection|differently"),
+    ("skip", r"next step|what'?s next|future|contact|further information|acknowledg|reference|related|about 18f"),
+    ("outcomes", r"result|impact|outcome|benefit|what changed|achievement|success|difference|saving|evaluation"),
+    ("challenges", r"challenge|problem|issue|the need|\bwhy\b|pain point|situation"),
+    ("approach", r"approach|what we did|solution|method|how we|implementation|delivery|the project|response|"
+                 r"action|intervention|what happened|process|technology|our work|we did"),
+    ("overview", r"overview|summary|background|introduction|context|about|at a glance"),
+]  # fmt: skip
+
+# Cue phrases for sentences under no useful heading: (pattern, weight). A sentence needs a score of 2.
+_CUES: dict[str, list[tuple[str, float]]] = {
+    "unintended_consequences": [
+        (r"unintended|unexpected(?:ly)?|unforeseen|side[- ]effect|did not anticipate|didn't anticipate|"
+         r"knock-on|surprising(?:ly)?", 3),
+    ],
+    "lessons": [
+        (r"\blessons?\b|\blearn(?:ed|t)\b|\badvice\b|\bwe recommend|\brecommend(?:ed|s)? that|in hindsight|"
+         r"looking back|would do differently|next time|key to (?:success|making)|takeaway|"
+         r"(?:do not|don't|never) underestimate|(?:it is|it's) (?:important|vital|essential) to", 3),
+    ],
+    "outcomes": [
+        (r"\bas a result\b|\bresult(?:ed|s)? in\b|\bled to\b|\bthis meant\b|\bsince then\b", 2),
+        (r"\b(?:reduc|increas|improv|sav|cut|halv|doubl|rais|fell|rose|achiev|enabl|shorten|prevent)\w*", 1),
+        (r"\d+(?:\.\d+)?\s?(?:%|per ?cent)|£\s?\d|\$\s?\d|€\s?\d|\b\d[\d,]*\s(?:hours|days|weeks|staff|calls)\b", 2),
+        (r"\bfewer\b|\bfaster\b|\bquicker\b|\bsatisf\w+|\bbenefit\w*|\bnow (?:able|take|get|receive|use)", 1),
+    ],
+    "approach": [
+        (r"\bto (?:address|tackle|solve|fix) (?:this|these|the)\b|\bin response\b|\bthe team\b|\bwe (?:built|"
+         r"developed|designed|introduced|created|worked|used|set up|ran|tested|chose|brought|replaced|moved)\b", 2),
+        (r"\b(?:built|developed|introduced|implemented|launched|piloted|deployed|designed|procured|created|"
+         r"adopted|trained|rolled out|migrated|replaced|partnered|commissioned|prototyp\w+|worked with)\b", 1),
+    ],
+    "challenges": [
+        (r"\b(?:the (?:main |key |biggest )?(?:problem|challenge|issue) (?:was|is|were))\b|\bstruggl\w+|"
+         r"\bfaced\b|\bdifficult\w*|\bunable to\b|\bcould not\b|\bcouldn't\b|\bhard to\b", 2),
+        (r"\bproblems?\b|\bchallenges?\b|\bpressures?\b|\bbacklogs?\b|\black of\b|\bshortage|\bdemand\b|"
+         r"\boutdated\b|\blegacy\b|\bmanual\b|\bslow\b|\bcomplain\w*|\bcostly\b|\binefficien\w+|\bfragmented\b|"
+         r"\bburden\b|\bdelays?\b|\brising\b|\bpaper\b", 1),
+    ],
+}  # fmt: skip
+
+_CUE_RE = {section: [(re.compile(p, re.I), w) for p, w in cues] for section, cues in _CUES.items()}
+_HEADING_RE = [(section, re.compile(p, re.I)) for section, p in _HEADING_SECTIONS]
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_BULLET = re.compile(r"^[ \t]*(?:[*+\-\u2022]|\d{1,2}[.)])[ \t]+")
+# Sentence ends: punctuation, optional closing quote or bracket, space, then something that starts a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9£$€])")
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Cllr|Rev|No|Nos|Co|Ltd|Inc|vs|etc|approx|e\.g|i\.e|U\.S|U\.K|Jan|Feb|Mar|Apr"
+    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.)$"
+)
+_YEAR = re.compile(r"\b(199\d|20[0-4]\d)\b")
+_FUTURE_YEAR = re.compile(r"\b(?:by|until|before|to|target|targets|through|till|in the year)\s+(?:\w+\s+)?$", re.I)
+_ORG_PATTERNS = [
+    re.compile(
+        r"\b(?:(?:City|Royal Borough|London Borough|Metropolitan Borough|County Borough|Borough) of )?"
+        r"(?:[A-Z][\w'\u2019&-]+,? (?:and |upon |on |of |the )?){1,5}"
+        r"(?:City |County |Borough |District |Metropolitan Borough |County Borough |Town |Parish )?Council\b"
+    ),
+    re.compile(r"\b(?:Gemeente|Municipality of|City of) [A-Z][\w'\u2019-]+(?: [A-Z][\w-]+)?"),
+    re.compile(r"\bNHS(?: [A-Z][\w&]*){1,3}\b"),
+    re.compile(r"\bNHS [A-Z][\w&]*(?: [A-Z][\w&]*){0,5} (?:Trust|Board|Scotland|Wales|England)\b"),
+    re.compile(
+        r"\b(?:[A-Z][\w'\u2019&-]+ (?:(?:and|of|the|upon|on) )?){1,6}(?:Police|Fire and Rescue Service|Fire & Rescue Service|Health Board|"
+        r"Housing Association|Combined Authority|Government|Department|Agency|Service|Court|Commission)\b"
+    ),
+]
+_TITLE_ORG = re.compile(r"^((?:[A-Z][\w'\u2019&.-]*(?: (?:and|of|the|for|upon|on))? ){0,5}[A-Z][\w'\u2019&.-]*)\s*(?::|\s[-\u2013\u2014]\s)")
+_ORG_NOISE = re.compile(r"^(?:The|Our|This|That|These|Each|Every|A|An|Its|Their|Local|In|At|For|With|By) ")
+_GENERIC_ORG = re.compile(r"^(?:(?:Town|Parish|City|County|Borough|District|Local|The) )*Council$")
+
+
+@dataclass
+class _Sentence:
+    text: str  # exactly as in the source
+    start: int  # offset in the source, for document order
+    section: str | None  # section of the heading above it, if it maps to one
+    block: int  # paragraph or list item number
+
+
+class OfflineEngine:
+    """Extractive, deterministic summariser. Same input, byte-identical output."""
+
+    name = "offline"
+    model = RULES_NAME
+
+    def prompt_identity(self, prompt: Prompt) -> tuple[str, str]:
+        # The engine does not read the prompt template; what shapes its output is this module's rules.
+        return RULES_NAME, rules_hash()
+
+    async def generate(self, request: GenerationRequest) -> EngineReply:
+        summary = summarise_case(request.case)
+        return EngineReply(text=summary.model_dump_json(), mode="extractive")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def rules_hash() -> str:
+    """A hash of the rules themselves, so that changing them invalidates cached offline records."""
+    import sys
+
+    source = inspect.getsource(sys.modules[__name__]) + inspect.getsource(facts)
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def summarise_case(case: CaseStudy) -> CaseSummary:
+    sentences = split_sentences(case.text)
+    overview = _overview(sentences)
+    chosen: dict[str, list[_Sentence]] = {}
+    used: set[int] = set()  # an opening sentence may be both the overview and a challenge
+    for section in ("challenges", "approach", "outcomes", "unintended_consequences", "lessons"):
+        picked = _pick(sentences, section, used)
+        used.update(s.start for s in picked)
+        chosen[section] = picked
+    return CaseSummary(
+        title=case.title,
+        organisation=_organisation(case),
+        nation=_nation(case),
+        year=_year(case.text),
+        trend=_trend(case.text),
+        ai_application=_ai_point(sentences),
+        overview=Point(text=" ".join(_plain(s.text) for s in overview), evidence=[s.text for s in overview]),
+        **{section: [_point(s) for s in picked] for section, picked in chosen.items()},
+    )
+
+
+def split_sentences(text: str) -> list[_Sentence]:
+    """Sentences with their offsets, the section their heading implies, and their block."""
+    sentences: list[_Sentence] = []
+    section: str | None = None
+    block = 0
+    offset = 0
+    paragraph: list[tuple[int, str]] = []  # (offset, line) of the paragraph being gathered
+
+    def flush() -> None:
+        nonlocal block
+        if paragraph:
+            start = paragraph[0][0]
+            end = paragraph[-1][0] + len(paragraph[-1][1])
+            sentences.extend(_sentences_in(text, start, end, section, block))
+            block += 1
+            paragraph.clear()
+
+    for line in text.split("\n"):
+        stripped = line.strip()
+        heading = _MD_HEADING.match(stripped) or _bare_heading(stripped)
+        if heading is not None:
+            flush()
+            section = _heading_section(heading if isinstance(heading, str) else heading.group(2))
+        elif not stripped:
+            flush()
+        elif _BULLET.match(line):
+            flush()
+            marker = _BULLET.match(line)
+            assert marker is not None
+            paragraph.append((offset + marker.end(), line[marker.end() :]))
+            flush()
+        else:
+            lead = len(line) - len(line.lstrip())
+            paragraph.append((offset + lead, line.strip()))
+        offset += len(line) + 1
+    flush()
+    return [s for s in sentences if _usable(s.text)]
+
+
+def _bare_heading(line: str) -> str | None:
+    """A short line of plain text that names a section we know ("Lessons learnt", "Results:")."""
+    if not line or len(line) > 60 or len(line.split()) > 7 or line.endswith((".", ",", ";")):
+        return None
+    candidate = line.rstrip(":").strip()
+    if _heading_section(candidate) in (None, "overview"):
+        return None
+    return candidate if (line.endswith(":") or candidate[:1].isupper()) else None
+
+
+def _heading_section(heading: str) -> str | None:
+    for section, pattern in _HEADING_RE:
+        if pattern.search(heading):
+            return section
+    return None
+
+
+def _sentences_in(text: str, start: int, end: int, section: str | None, block: int) -> list[_Sentence]:
+    chunk = text[start:end]
+    pieces: list[_Sentence] = []
+    cursor = 0
+    for match in _SENTENCE_END.finditer(chunk):
+        candidate = chunk[cursor : match.start()]
+        if _ABBREVIATIONS.search(candidate.rstrip("\"'\u201d\u2019)")):
+            continue
+        pieces.append(_Sentence(candidate.strip(), start + cursor, section, block))
+        cursor = match.end()
+    pieces.append(_Sentence(chunk[cursor:].strip(), start + cursor, section, block))
+    return [p for p in pieces if p.text]
+
+
+def _usable(sentence: str) -> bool:
+    words = sentence.split()
+    if len(words) < 5 or len(words) > 80:
+        return False
+    if sentence.startswith(("!", "<", "|", "http")) or sentence.count("](") > 2:
+        return False
+    return sum(ch.isalpha() for ch in sentence) > len(sentence) * 0.5
+
+
+def _cue_score(sentence: str, section: str) -> float:
+    return sum(weight for pattern, weight in _CUE_RE.get(section, []) if pattern.search(sentence))
+
+
+def _classify(sentence: str) -> tuple[str | None, float]:
+    """The section a sentence's cue phrases point to, by the strongest score (ties in the dict's order)."""
+    best, best_score = None, 0.0
+    for section in _CUES:
+        score = _cue_score(sentence, section)
+        if score > best_score:
+            best, best_score = section, score
+    return (best, best_score) if best_score >= 2 else (None, 0.0)
+
+
+def _length_score(sentence: str) -> float:
+    words = len(sentence.split())
+    return 1.0 if 10 <= words <= 45 else 0.5 if words >= 6 else 0.0
+
+
+def _pick(sentences: list[_Sentence], section: str, used: set[int]) -> list[_Sentence]:
+    """Up to MAX_POINTS sentences for a section, best first by score, returned in document order."""
+    candidates: list[tuple[float, _Sentence]] = []
+    for sentence in sentences:
+        if sentence.start in used or sentence.section == "skip":
+            continue
+        if sentence.section == section:
+            score = 3 + _cue_score(sentence.text, section) + _length_score(sentence.text)
+        elif sentence.section in (None, "overview"):
+            guessed, cue = _classify(sentence.text)
+            if guessed != section:
+                continue
+            score = cue + _length_score(sentence.text)
+        else:
+            continue
+        candidates.append((score, sentence))
+    best = sorted(candidates, key=lambda pair: (-pair[0], pair[1].start))[:MAX_POINTS]
+    return sorted((s for _, s in best), key=lambda s: s.start)
+
+
+def _overview(sentences: list[_Sentence]) -> list[_Sentence]:
+    """The opening of the case: an overview section if it has one, else its first sentences."""
+    pool = [s for s in sentences if s.section == "overview"] or [s for s in sentences if s.section != "skip"]
+    if not pool:
+        return sentences[:1]
+    first_block = pool[0].block
+    return [s for s in pool if s.block == first_block][:OVERVIEW_SENTENCES] or pool[:1]
+
+
+def _plain(text: str) -> str:
+    """Readable point text: Markdown links and emphasis dropped, spacing folded."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    return " ".join(text.split())
+
+
+def _point(sentence: _Sentence) -> Point:
+    return Point(text=_plain(sentence.text), evidence=[sentence.text])
+
+
+_AI_RE = re.compile(facts.AI_TERMS, re.I)
+_AI_NEG_RE = re.compile(facts.AI_NEGATION, re.I)
+
+
+def _ai_point(sentences: list[_Sentence]) -> Point | None:
+    mentions = [s for s in sentences if _AI_RE.search(s.text) and not _AI_NEG_RE.search(s.text)]
+    if not mentions:
+        return None
+    best = max(mentions, key=lambda s: (len(_AI_RE.findall(s.text)) + _length_score(s.text), -s.start))
+    return _point(best)
+
+
+def _trend(text: str) -> Trend:
+    scores = {
+        trend: sum(weight * len(re.findall(pattern, text, re.I)) for pattern, weight in keywords.items())
+        for trend, keywords in facts.TREND_KEYWORDS.items()
+    }
+    trend, score = max(scores.items(), key=lambda item: item[1])
+    return Trend(trend) if score >= 3 else Trend.OTHER
+
+
+def _year(text: str) -> int | None:
+    years = [int(m.group(1)) for m in _YEAR.finditer(text) if not _FUTURE_YEAR.search(text[max(0, m.start() - 25) : m.start()])]
+    return max(years) if years else None
+
+
+_NATION_RES = {
+    nation: re.compile(r"(?<![\w-])(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + r")(?![\w-])")
+    for nation, patterns in facts.NATION_PATTERNS.items()
+}
+# One pass over all names, longest first, so an overlapping longer name wins ("Northern Ireland" over "Ireland").
+_ALL_PLACES = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(sorted({p for ps in facts.NATION_PATTERNS.values() for p in ps}, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+
+
+def _nation(case: CaseStudy) -> str | None:
+    counts: Counter[str] = Counter()
+    heading = " ".join([case.title, case.meta.get("agency", ""), case.meta.get("organisation", "")])
+    organisation = _organisation(case) or ""
+    for weight, text in ((3, heading + " " + organisation), (1, case.text)):
+        for match in _ALL_PLACES.finditer(text):
+            for nation, pattern in _NATION_RES.items():
+                if pattern.fullmatch(match.group(0)):
+                    counts[nation] += weight
+                    break
+    if not counts:
+        return None
+    ranked = counts.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None  # a tie is not evidence either way; leave it for the reviewer
+    return ranked[0][0]
+
+
+def _organisation(case: CaseStudy) -> str | None:
+    for key in ("organisation", "organization", "agency", "council", "body"):
+        if case.meta.get(key):
+            return case.meta[key]
+    counts: Counter[str] = Counter()
+    first_seen: dict[str, int] = {}
+    named = _TITLE_ORG.match(case.title)  # "Natural Resources Wales: preparing for ..."
+    if named:
+        counts[named.group(1)] += 5
+        first_seen[named.group(1)] = 0
+    for text in (case.title, case.text):
+        for pattern in _ORG_PATTERNS:
+            for match in pattern.finditer(text):
+                name = _ORG_NOISE.sub("", match.group(0).strip(" ,"))
+                while _ORG_NOISE.match(name):
+                    name = _ORG_NOISE.sub("", name)
+                if _GENERIC_ORG.match(name) or len(name.split()) < 2:
+                    continue
+                counts[name] += 1
+                first_seen.setdefault(name, len(first_seen))
+    if not counts:
+        return None
+    return max(counts, key=lambda name: (counts[name], -first_seen[name]))

@@ -1,0 +1,56 @@
+"""One error hierarchy. Messages say what to do next; the CLI prints them without a traceback."""
+
+from __future__ import annotations
+
+
+class TrendsumError(Exception):
+    """Base class for errors a user can act on."""
+
+    exit_code = 1
+
+
+class UsageError(TrendsumError):
+    """The command was asked for something that cannot be: an unknown id, a bad option value."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """Settings are missing or contradictory."""
+
+
+class IngestError(TrendsumError):
+    """A file could not be read as a case study."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class RecordNotFound(UsageError):
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"No record with id {record_id!r}. Run `trendsum list` to see the ids.")
+        self.record_id = record_id
+
+
+class ReviewError(TrendsumError):
+    """A review action is not allowed from the record's current state."""
+
+
+class ConflictError(ReviewError):
+    """Someone else changed the record since it was read (no lost updates)."""
+
+
+class EngineError(TrendsumError):
+    """The engine could not produce an answer (transport, refusal, truncation)."""
+
+
+class SummaryFailed(TrendsumError):
+    """Every attempt at a case failed; carries the reason and the last raw answer."""
+
+    def __init__(self, reason: str, attempts: int, last_raw: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.attempts = attempts
+        self.last_raw = last_raw

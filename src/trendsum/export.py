@@ -1,0 +1,130 @@
+"""Writers for approved records: JSON Lines and Markdown. Text from sources is escaped for each format."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from .models import SECTION_TITLES, SECTIONS, Point, Record, Status, Trend
+
+FORMATS = ("jsonl", "markdown")
+
+
+def record_dict(record: Record) -> dict[str, Any]:
+    """A record as plain data, in a stable key order (the JSON Lines contract)."""
+    s = record.summary
+
+    def point(path: str, p: Point | None) -> dict[str, Any] | None:
+        if p is None:
+            return None
+        return {"text": p.text, "evidence": list(p.evidence), "supported": record.grounding.is_supported(path)}
+
+    data: dict[str, Any] = {
+        "id": record.id,
+        "version": record.version,
+        "status": str(record.status),
+        "title": s.title,
+        "organisation": s.organisation,
+        "nation": s.nation,
+        "year": s.year,
+        "trend": str(s.trend),
+        "ai_application": point("ai_application", s.ai_application),
+        "overview": point("overview", s.overview),
+    }
+    for section in SECTIONS:
+        data[section] = [point(f"{section}[{i}]", p) for i, p in enumerate(getattr(s, section))]
+    data["grounding"] = {"supported": record.grounding.supported, "total": record.grounding.total}
+    data["flags"] = list(record.flags)
+    data["review"] = {
+        "approved_version": record.approved_version,
+        "reviewer": record.reviewed_by,
+        "reviewed_at": record.reviewed_at.isoformat() if record.reviewed_at else None,
+        "note": record.review_note,
+    }
+    data["provenance"] = record.provenance.model_dump(mode="json")
+    return data
+
+
+def write_jsonl(records: Iterable[Record], out: TextIO) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record_dict(record), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md(text: str) -> str:
+    """Escape Markdown and HTML so source text renders as text, on one line (it cannot start a heading)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def write_markdown(records: Iterable[Record], out: TextIO, *, title: str = "Case studies") -> int:
+    out.write(f"# {md(title)}\n\n")
+    by_trend: dict[str, list[Record]] = {}
+    for record in records:
+        by_trend.setdefault(str(record.summary.trend), []).append(record)
+    count = sum(len(group) for group in by_trend.values())
+    unapproved = sum(r.status != Status.APPROVED for group in by_trend.values() for r in group)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    out.write(f"_{count} case stud{'y' if count == 1 else 'ies'}, exported by trendsum on {stamp}._\n\n")
+    if unapproved:
+        out.write(
+            f"> **DRAFT: {unapproved} of these case studies are NOT APPROVED.** "
+            "They have not been reviewed and must not be published.\n\n"
+        )
+    order = [str(t) for t in Trend]
+    for trend in sorted(by_trend, key=lambda t: order.index(t) if t in order else len(order)):
+        out.write(f"## {md(trend.capitalize())}\n\n")
+        for record in by_trend[trend]:
+            out.writelines(_markdown_case(record))
+    return count
+
+
+def _markdown_case(record: Record) -> Iterator[str]:
+    s = record.summary
+    yield f"### {md(s.title)}\n\n"
+    if record.status != Status.APPROVED:
+        yield f"> **NOT APPROVED ({record.status})**: unreviewed draft, not for publication.\n\n"
+    facts = [s.organisation, s.nation, str(s.year) if s.year else None, "uses AI" if s.ai_application else "no AI"]
+    yield "*" + " · ".join(md(f) for f in facts if f) + "*\n\n"
+    yield "#### Overview\n\n"
+    yield from _markdown_point(record, "overview", s.overview, bullet=False)
+    if s.ai_application:
+        yield "#### Use of AI\n\n"
+        yield from _markdown_point(record, "ai_application", s.ai_application, bullet=False)
+    for section in SECTIONS:
+        points = getattr(s, section)
+        if not points and section == "unintended_consequences":
+            continue
+        yield f"#### {SECTION_TITLES[section]}\n\n"
+        if not points:
+            yield "_The case study does not say._\n\n"
+        for i, point in enumerate(points):
+            yield from _markdown_point(record, f"{section}[{i}]", point)
+        yield "\n"
+    p = record.provenance
+    reviewed = ""
+    if record.reviewed_by and record.status == Status.APPROVED:
+        when = f" on {record.reviewed_at:%Y-%m-%d}" if record.reviewed_at else ""
+        reviewed = f" · approved by {md(record.reviewed_by)}{when}"
+    engine = "offline extractive engine" if p.engine == "offline" else f"{md(p.engine)} model {md(p.model)}"
+    yield (
+        f"<sub>Source: {md(p.source_path)} (sha256 {p.source_sha256[:12]}) · {engine} · "
+        f"prompt {md(p.prompt_name)} · record {md(record.id)} v{record.version}{reviewed}</sub>\n\n"
+    )
+
+
+def _markdown_point(record: Record, path: str, point: Point, *, bullet: bool = True) -> Iterator[str]:
+    lead = "- " if bullet else ""
+    indent = "  " if bullet else ""
+    flag = "" if record.grounding.is_supported(path) else " **\\[quote not found in source\\]**"
+    yield f"{lead}{md(point.text)}{flag}\n"
+    for quote in point.evidence:
+        yield f"{indent}> “{md(quote)}”\n"
+    yield "\n"

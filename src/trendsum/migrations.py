@@ -1,0 +1,130 @@
+"""Numbered schema migrations for the review queue.
+
+Each migration is a function applied in order inside one transaction together with the row that records it,
+so a crash mid-migration leaves the database as it was. Never edit a released migration: add the next one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: executescript() would COMMIT the migration's transaction first."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
+
+
+@migration
+def m001_queue(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'stale')),
+            current_version INTEGER NOT NULL,
+            approved_version INTEGER,
+            -- copies of the current version's fields, so that listing 100,000 records reads no JSON
+            title TEXT NOT NULL,
+            organisation TEXT,
+            nation TEXT,
+            year INTEGER,
+            trend TEXT NOT NULL,
+            engine TEXT NOT NULL,
+            grounded INTEGER NOT NULL,
+            points INTEGER NOT NULL,
+            source_path TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX records_status ON records(status, id);
+        CREATE INDEX records_trend ON records(trend, id);
+
+        CREATE TABLE versions (
+            record_id TEXT NOT NULL REFERENCES records(id),
+            version INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('generated', 'edited')),
+            author TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            grounding TEXT NOT NULL,
+            provenance TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '[]',
+            source_sha256 TEXT NOT NULL,
+            cache_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (record_id, version)
+        );
+        CREATE INDEX versions_cache ON versions(cache_key);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_id TEXT NOT NULL REFERENCES records(id),
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            note TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX events_record ON events(record_id, id);
+
+        -- versions and events are history: nothing may rewrite or remove them
+        CREATE TRIGGER versions_no_update BEFORE UPDATE ON versions
+            BEGIN SELECT RAISE(ABORT, 'versions are never overwritten'); END;
+        CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
+            BEGIN SELECT RAISE(ABORT, 'versions are never deleted'); END;
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+        CREATE TABLE failures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id TEXT NOT NULL,
+            source_path TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_raw TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX failures_case ON failures(case_id, id);
+        """
+    )
+
+
+def apply(db: sqlite3.Connection) -> list[str]:
+    """Apply the migrations this database has not had yet; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # another process may have applied it while we waited for the lock
+            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone() is None:
+                fn(db)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat()))
+                applied.append(name)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return applied

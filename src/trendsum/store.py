@@ -1,0 +1,356 @@
+"""The review queue: SQLite in WAL mode, versions and events kept forever.
+
+Every write is one short `BEGIN IMMEDIATE` transaction, so several processes can share a database, a crash
+leaves it consistent, and a result is durable the moment its call returns.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import migrations
+from .errors import ConflictError, RecordNotFound, TrendsumError
+from .models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status
+
+DEFAULT_DB = Path("outputs") / "trendsum.db"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """What `list` shows: read from the records table alone, without decoding any JSON."""
+
+    id: str
+    status: Status
+    current_version: int
+    approved_version: int | None
+    title: str
+    organisation: str | None
+    nation: str | None
+    year: int | None
+    trend: str
+    engine: str
+    grounded: int
+    points: int
+    source_path: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    case_id: str
+    source_path: str
+    reason: str
+    attempts: int
+    last_raw: str | None
+    at: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    record_id: str
+    version: int
+    status: Status
+    created: bool  # a new record, rather than a new version of one
+
+
+_ROW_COLUMNS = ", ".join(RecordRow.__dataclass_fields__)
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise TrendsumError(f"Cannot open the review queue at {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    def has_version(self, record_id: str, cache_key: str) -> bool:
+        """Whether this record already has a version made from the same source, prompt, engine and model."""
+        row = self.db.execute(
+            "SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ? LIMIT 1", (record_id, cache_key)
+        ).fetchone()
+        return row is not None
+
+    def save_generated(
+        self,
+        record_id: str,
+        summary: CaseSummary,
+        grounding: Grounding,
+        provenance: Provenance,
+        cache_key: str,
+        flags: Sequence[str] = (),
+    ) -> Saved:
+        """Add an engine's summary as a new record or as the next version of one (never overwriting).
+
+        A record that was approved keeps its approved version and becomes stale until someone reviews the
+        new one; a rejected record goes back to pending.
+        """
+        at = now().isoformat()
+        with self.transaction() as db:
+            if db.execute(
+                "SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?", (record_id, cache_key)
+            ).fetchone():
+                # another process summarised the same thing while we were working: keep theirs
+                current = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,))
+                version, status = current.fetchone()
+                return Saved(record_id, version, Status(status), created=False)
+            row = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,)).fetchone()
+            if row is None:
+                version, status, created = 1, Status.PENDING, True
+            else:
+                version = row[0] + 1
+                status = Status.STALE if row[1] in (Status.APPROVED, Status.STALE) else Status.PENDING
+                created = False
+            fields = _denormalised(summary, grounding, provenance)
+            if created:
+                db.execute(
+                    f"INSERT INTO records (id, status, current_version, {', '.join(fields)}, created_at, updated_at)"
+                    f" VALUES (?, ?, ?, {', '.join('?' * len(fields))}, ?, ?)",
+                    (record_id, status, version, *fields.values(), at, at),
+                )
+            else:
+                assignments = ", ".join(f"{name} = ?" for name in fields)
+                db.execute(
+                    f"UPDATE records SET status = ?, current_version = ?, {assignments}, updated_at = ? WHERE id = ?",
+                    (status, version, *fields.values(), at, record_id),
+                )
+            self._insert_version(db, record_id, version, "generated", "engine", summary, grounding, provenance,
+                                 cache_key, flags, at)  # fmt: skip
+            action = "created" if created else ("stale" if status == Status.STALE else "regenerated")
+            note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
+            self._event(db, record_id, version, action, f"engine:{provenance.engine}", note, at)
+        return Saved(record_id, version, status, created)
+
+    def save_edit(
+        self, record_id: str, expected_version: int, summary: CaseSummary, grounding: Grounding, reviewer: str,
+        note: str | None,
+    ) -> Saved:  # fmt: skip
+        """A reviewer's edit: a new version attributed to them, back to pending; the model's text stays."""
+        at = now().isoformat()
+        with self.transaction() as db:
+            current = self._current_for_update(db, record_id, expected_version)
+            version = current.version + 1
+            provenance = current.provenance
+            cache_key = f"edit:{record_id}:{version}"
+            self._insert_version(db, record_id, version, "edited", reviewer, summary, grounding, provenance,
+                                 cache_key, current.flags, at)  # fmt: skip
+            fields = _denormalised(summary, grounding, provenance)
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            status = Status.STALE if current.status in (Status.APPROVED, Status.STALE) else Status.PENDING
+            db.execute(
+                f"UPDATE records SET status = ?, current_version = ?, {assignments}, updated_at = ? WHERE id = ?",
+                (status, version, *fields.values(), at, record_id),
+            )
+            self._event(db, record_id, version, "edited", reviewer, note, at)
+        return Saved(record_id, version, status, created=False)
+
+    def set_status(
+        self, record_id: str, expected_version: int, status: Status, reviewer: str, note: str | None, action: str
+    ) -> Saved:
+        """Move a record to a new review status, if nobody changed it since `expected_version` was read."""
+        at = now().isoformat()
+        with self.transaction() as db:
+            current = self._current_for_update(db, record_id, expected_version)
+            approved = current.version if status == Status.APPROVED else current.approved_version
+            if status == Status.REJECTED:
+                approved = None
+            db.execute(
+                "UPDATE records SET status = ?, approved_version = ?, updated_at = ? WHERE id = ?",
+                (status, approved, at, record_id),
+            )
+            self._event(db, record_id, current.version, action, reviewer, note, at)
+        return Saved(record_id, current.version, status, created=False)
+
+    def add_failure(self, case_id: str, source_path: str, reason: str, attempts: int, last_raw: str | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO failures (case_id, source_path, reason, attempts, last_raw, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (case_id, source_path, reason, attempts, last_raw, now().isoformat()),
+            )
+
+    def _current_for_update(self, db: sqlite3.Connection, record_id: str, expected_version: int) -> Record:
+        record = self.get(record_id)
+        if record.version != expected_version:
+            raise ConflictError(
+                f"{record_id} changed while you were reviewing it: you saw version {expected_version}, "
+                f"it is now at version {record.version} ({record.status}). Look at it again with "
+                f"`trendsum show {record_id}` and repeat your action if it still stands."
+            )
+        return record
+
+    @staticmethod
+    def _insert_version(
+        db: sqlite3.Connection, record_id: str, version: int, kind: str, author: str, summary: CaseSummary,
+        grounding: Grounding, provenance: Provenance, cache_key: str, flags: Sequence[str], at: str,
+    ) -> None:  # fmt: skip
+        db.execute(
+            "INSERT INTO versions (record_id, version, kind, author, summary, grounding, provenance, flags,"
+            " source_sha256, cache_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record_id, version, kind, author, summary.model_dump_json(), grounding.model_dump_json(),
+                provenance.model_dump_json(), json.dumps(list(flags)), provenance.source_sha256, cache_key, at,
+            ),
+        )  # fmt: skip
+
+    @staticmethod
+    def _event(db: sqlite3.Connection, record_id: str, version: int, action: str, actor: str,
+               note: str | None, at: str) -> None:  # fmt: skip
+        db.execute(
+            "INSERT INTO events (record_id, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (record_id, version, action, actor, note, at),
+        )
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def rows(
+        self,
+        statuses: Sequence[Status] = (),
+        trend: str | None = None,
+        nation: str | None = None,
+        engine: str | None = None,
+        ids: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[RecordRow]:
+        where, args = _filters(statuses, trend, nation, engine, ids)
+        sql = f"SELECT {_ROW_COLUMNS} FROM records{where} ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_row(values) for values in self.db.execute(sql, args)]
+
+    def count(self, statuses: Sequence[Status] = ()) -> int:
+        where, args = _filters(statuses, None, None, None, ())
+        return self.db.execute(f"SELECT count(*) FROM records{where}", args).fetchone()[0]
+
+    def get(self, record_id: str, version: int | None = None) -> Record:
+        head = self.db.execute(
+            "SELECT status, current_version, approved_version FROM records WHERE id = ?", (record_id,)
+        ).fetchone()
+        if head is None:
+            raise RecordNotFound(record_id)
+        status, current, approved_version = head
+        wanted = current if version is None else version
+        row = self.db.execute(
+            "SELECT author, summary, grounding, provenance, flags FROM versions WHERE record_id = ? AND version = ?",
+            (record_id, wanted),
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(f"{record_id} version {wanted}")
+        review = self.db.execute(
+            "SELECT actor, at, note FROM events WHERE record_id = ? AND action IN ('approved', 'rejected')"
+            " ORDER BY id DESC LIMIT 1",
+            (record_id,),
+        ).fetchone()
+        return Record(
+            id=record_id,
+            version=wanted,
+            status=Status(status),
+            summary=CaseSummary.model_validate_json(row[1]),
+            grounding=Grounding.model_validate_json(row[2]),
+            provenance=Provenance.model_validate_json(row[3]),
+            author=row[0],
+            flags=json.loads(row[4]),
+            approved_version=approved_version,
+            reviewed_by=review[0] if review else None,
+            reviewed_at=datetime.fromisoformat(review[1]) if review else None,
+            review_note=review[2] if review else None,
+        )
+
+    def records(self, rows: Sequence[RecordRow], *, approved_text: bool = True) -> Iterator[Record]:
+        """Full records for listed rows; with approved_text, a stale record yields the version that was approved."""
+        for row in rows:
+            version = row.approved_version if approved_text and row.status == Status.STALE else None
+            yield self.get(row.id, version)
+
+    def events(self, record_id: str) -> list[ReviewEvent]:
+        self.get(record_id)  # raises RecordNotFound for an unknown id
+        return [
+            ReviewEvent(record_id=r[0], version=r[1], action=r[2], reviewer=r[3], note=r[4], at=r[5])
+            for r in self.db.execute(
+                "SELECT record_id, version, action, actor, note, at FROM events WHERE record_id = ? ORDER BY id",
+                (record_id,),
+            )
+        ]
+
+    def versions(self, record_id: str) -> list[Record]:
+        count = self.get(record_id).version
+        return [self.get(record_id, v) for v in range(1, count + 1)]
+
+    def failures(self, case_id: str | None = None) -> list[Failure]:
+        sql = "SELECT case_id, source_path, reason, attempts, last_raw, at FROM failures"
+        args: tuple[str, ...] = ()
+        if case_id:
+            sql, args = sql + " WHERE case_id = ?", (case_id,)
+        return [Failure(*row) for row in self.db.execute(sql + " ORDER BY id", args)]
+
+
+def _denormalised(summary: CaseSummary, grounding: Grounding, provenance: Provenance) -> dict[str, object]:
+    return {
+        "title": summary.title,
+        "organisation": summary.organisation,
+        "nation": summary.nation,
+        "year": summary.year,
+        "trend": str(summary.trend),
+        "engine": provenance.engine,
+        "grounded": grounding.supported,
+        "points": grounding.total,
+        "source_path": provenance.source_path,
+    }
+
+
+def _filters(
+    statuses: Sequence[Status], trend: str | None, nation: str | None, engine: str | None, ids: Sequence[str]
+) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if statuses:
+        clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+        args.extend(str(s) for s in statuses)
+    for column, value in (("trend", trend), ("nation", nation), ("engine", engine)):
+        if value:
+            clauses.append(f"lower({column}) = lower(?)")
+            args.append(value)
+    if ids:
+        clauses.append(f"id IN ({', '.join('?' * len(ids))})")
+        args.extend(ids)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _row(values: tuple[object, ...]) -> RecordRow:
+    row = RecordRow(*values)  # type: ignore[arg-type]
+    return RecordRow(**{**row.__dict__, "status": Status(row.status)})

@@ -1,0 +1,255 @@
+"""The pipeline: read, prompt, call the engine, validate, re-ask with the errors, check grounding, queue.
+
+Validation and re-asking live here, once, so that every engine (and every test double) goes through the
+production validator. Results are committed one by one as they arrive: an interrupted run loses at most
+the calls in flight, and the next run skips what is already done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from . import grounding
+from .engines.base import Engine, EngineReply, GenerationRequest
+from .errors import EngineError, IngestError, SummaryFailed
+from .ingest import CaseStudy, Source, instruction_like, read_case
+from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status
+from .prompts import Prompt
+from .store import Store, now
+
+NEW, UPDATED, UNCHANGED, FAILED = "new", "updated", "unchanged", "failed"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    max_attempts: int = 3
+    concurrency: int = 8
+    max_bytes: int = 20 * 1024 * 1024
+    force: bool = False
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    path: str
+    case_id: str
+    result: str  # new, updated, unchanged, failed
+    version: int | None = None
+    status: Status | None = None
+    reason: str | None = None
+    grounded: int = 0
+    points: int = 0
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class RunReport:
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+
+    def count(self, result: str) -> int:
+        return sum(o.result == result for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if o.result == FAILED]
+
+    @property
+    def tokens(self) -> tuple[int, int]:
+        return sum(o.prompt_tokens for o in self.outcomes), sum(o.completion_tokens for o in self.outcomes)
+
+
+def cache_key(case: CaseStudy, engine: Engine, prompt_hash: str, language: str) -> str:
+    """What makes two summaries interchangeable: same source, prompt, engine, model, schema and language."""
+    parts = [case.sha256, prompt_hash, engine.name, engine.model, str(SCHEMA_VERSION), language]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+async def summarise_all(
+    sources: Iterable[Source],
+    store: Store,
+    engine: Engine,
+    prompt: Prompt,
+    options: RunOptions,
+    on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None,
+) -> RunReport:
+    """Summarise every source with at most `options.concurrency` engine calls in flight."""
+    report = RunReport()
+    queue = iter(sources)
+
+    async def worker() -> None:
+        for source in queue:  # workers share one iterator, so memory stays flat however many files there are
+            outcome = await summarise_one(source, store, engine, prompt, options)
+            report.outcomes.append(outcome)
+            on_outcome(outcome)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, options.concurrency))))
+    return report
+
+
+async def summarise_one(source: Source, store: Store, engine: Engine, prompt: Prompt, options: RunOptions) -> CaseOutcome:
+    path = str(source.path)
+    try:
+        case = read_case(source, max_bytes=options.max_bytes)
+    except IngestError as exc:
+        store.add_failure(source.case_id, path, exc.reason, 0, None)
+        return CaseOutcome(path, source.case_id, FAILED, reason=exc.reason)
+    prompt_name, prompt_hash = engine.prompt_identity(prompt)
+    key = cache_key(case, engine, prompt_hash, options.language)
+    if not options.force and store.has_version(case.case_id, key):
+        return CaseOutcome(path, case.case_id, UNCHANGED, warnings=case.warnings)
+    try:
+        summary, checked, reply_stats = await generate_summary(case, engine, prompt, options)
+    except SummaryFailed as exc:
+        store.add_failure(case.case_id, path, exc.reason, exc.attempts, exc.last_raw)
+        return CaseOutcome(path, case.case_id, FAILED, reason=exc.reason, attempts=exc.attempts, warnings=case.warnings)
+    provenance = Provenance(
+        source_path=path,
+        source_sha256=case.sha256,
+        engine=engine.name,
+        model=engine.model,
+        prompt_name=prompt_name,
+        prompt_hash=prompt_hash,
+        mode=reply_stats.mode,
+        language=options.language,
+        prompt_tokens=reply_stats.prompt_tokens,
+        completion_tokens=reply_stats.completion_tokens,
+        attempts=reply_stats.attempts,
+        created_at=now(),
+    )
+    flags = [f"source contains instruction-like text: {hit!r}" for hit in instruction_like(case.text)]
+    flags += [f"ingest: {warning}" for warning in case.warnings]
+    saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags)
+    return CaseOutcome(
+        path, case.case_id, NEW if saved.created else UPDATED, saved.version, saved.status,
+        grounded=checked.supported, points=checked.total, attempts=reply_stats.attempts,
+        prompt_tokens=reply_stats.prompt_tokens, completion_tokens=reply_stats.completion_tokens,
+        warnings=case.warnings,
+    )  # fmt: skip
+
+
+@dataclass
+class _Stats:
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    mode: str | None = None
+
+
+async def generate_summary(
+    case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
+) -> tuple[CaseSummary, Grounding, _Stats]:
+    """Ask, validate and re-ask with the precise problems, at most `max_attempts` times.
+
+    A schema-valid answer whose quotes are not all in the source is re-asked while attempts remain; the
+    last such answer is kept with its unsupported points flagged, for the reviewer to judge. Refusals and
+    truncated answers end the case at once: asking again the same way would not change them.
+    """
+    messages = prompt.render(
+        case_text=case.text,
+        title=case.title,
+        source_name=case.path,
+        delimiter=case.sha256[:16],
+        language=options.language,
+        schema=json.dumps(CaseSummary.model_json_schema(), indent=1),
+    )
+    schema = CaseSummary.model_json_schema()
+    stats = _Stats()
+    last_raw: str | None = None
+    fallback: tuple[CaseSummary, Grounding] | None = None
+    for attempt in range(1, options.max_attempts + 1):
+        stats.attempts = attempt
+        request = GenerationRequest(case=case, prompt=prompt, messages=list(messages), schema=schema)
+        try:
+            reply = await engine.generate(request)
+        except EngineError as exc:
+            raise SummaryFailed(str(exc), attempt, last_raw) from None
+        _account(stats, reply)
+        last_raw = reply.text
+        if reply.refusal:
+            raise SummaryFailed(f"the model refused: {reply.refusal}", attempt, reply.refusal)
+        if reply.finish_reason == "length":
+            raise SummaryFailed(
+                "the answer was truncated (finish_reason=length): raise --max-output-tokens or use a model "
+                "with a longer output",
+                attempt,
+                last_raw,
+            )
+        summary, problems = parse_answer(reply.text)
+        if summary is not None:
+            checked = grounding.check(summary, case.text)
+            if checked.supported == checked.total:
+                return summary, checked, stats
+            fallback = (summary, checked)
+            problems = grounding_problems(checked)
+        messages += [
+            {"role": "assistant", "content": reply.text or ""},
+            {"role": "user", "content": _reask(problems)},
+        ]
+    if fallback is not None:
+        return fallback[0], fallback[1], stats
+    raise SummaryFailed(
+        f"no valid answer after {options.max_attempts} attempt(s): {'; '.join(problems)[:500]}",
+        options.max_attempts,
+        last_raw,
+    )
+
+
+def parse_answer(text: str | None) -> tuple[CaseSummary | None, list[str]]:
+    """The summary, or a list of precise problems to show the model."""
+    if not text or not text.strip():
+        return None, ["the answer was empty; reply with one JSON object"]
+    candidate = _strip_fences(text)
+    try:
+        data = json.loads(candidate)
+    except json.JSONDecodeError as exc:
+        return None, [f"the answer is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
+    try:
+        return CaseSummary.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False)[:20]:
+            where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            problems.append(f"{where}: {error['msg']}")
+        return None, problems
+
+
+def grounding_problems(checked: Grounding) -> list[str]:
+    return [
+        f"{path}: quote not found in the case study: {quote!r}"
+        for path, point in checked.points.items()
+        for quote in point.missing
+    ] or [f"{path}: needs at least one quote from the case study" for path, p in checked.points.items() if not p.supported]
+
+
+def _reask(problems: list[str]) -> str:
+    listed = "\n".join(f"- {p}" for p in problems[:20])
+    return (
+        "Your answer could not be used. Problems found:\n"
+        f"{listed}\n"
+        "Reply again with the complete JSON object only. Every evidence quote must be copied exactly, "
+        "character for character, from the case study; leave a section empty rather than invent."
+    )
+
+
+def _strip_fences(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        if stripped.rstrip().endswith("```"):
+            stripped = stripped.rstrip()[:-3]
+    return stripped.strip()
+
+
+def _account(stats: _Stats, reply: EngineReply) -> None:
+    stats.prompt_tokens += reply.prompt_tokens
+    stats.completion_tokens += reply.completion_tokens
+    stats.mode = reply.mode or stats.mode
