@@ -1,0 +1,128 @@
+"""The foundation's promise, through the CLI a user types: summarise, list, show, review, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import jsonl, run
+
+
+def test_summarise_queues_every_case_as_pending_offline(cases: Path) -> None:
+    result = run("summarise", str(cases))
+    assert result.exit_code == 0, result.stderr
+    assert "offline" in result.stderr
+    rows = jsonl(run("list", "--json").stdout)
+    assert sorted(r["id"] for r in rows) == ["harbourside-housing", "rct-school-transport", "tayside-blue-badges"]
+    assert {r["status"] for r in rows} == {"pending"}
+    assert {r["engine"] for r in rows} == {"offline"}
+
+
+def test_rerun_adds_nothing_and_edited_file_gets_a_new_version(cases: Path) -> None:
+    run("summarise", str(cases))
+    again = run("summarise", str(cases))
+    assert again.exit_code == 0
+    assert "unchanged" in again.stderr
+    assert [r["current_version"] for r in jsonl(run("list", "--json").stdout)] == [1, 1, 1]
+    history_before = run("history", "tayside-blue-badges").stdout
+
+    path = cases / "tayside-blue-badges.md"
+    path.write_text(path.read_text().replace("64%", "71%"), encoding="utf-8")
+    run("summarise", str(cases))
+    versions = {r["id"]: r["current_version"] for r in jsonl(run("list", "--json").stdout)}
+    assert versions == {"harbourside-housing": 1, "rct-school-transport": 1, "tayside-blue-badges": 2}
+    old = jsonl(run("show", "tayside-blue-badges", "--version", "1", "--json").stdout.replace("\n", " ") + "\n")
+    assert any("64%" in p["text"] for p in old[0]["outcomes"])  # the earlier version is kept as it was
+    assert len(run("history", "tayside-blue-badges").stdout) > len(history_before)
+
+
+def test_accept_and_reject_are_recorded_with_who_and_why(cases: Path) -> None:
+    run("summarise", str(cases))
+    accepted = run("review", "accept", "tayside-blue-badges", "--reviewer", "A. Researcher", "--note", "checked")
+    assert accepted.exit_code == 0, accepted.stderr
+    rejected = run("review", "reject", "harbourside-housing", "-r", "B. Editor", "-n", "wrong council")
+    assert rejected.exit_code == 0, rejected.stderr
+    history = run("history", "tayside-blue-badges").stdout
+    assert "approved" in history and "A. Researcher" in history and "checked" in history
+    assert "B. Editor" in run("history", "harbourside-housing").stdout
+    statuses = {r["id"]: r["status"] for r in jsonl(run("list", "--json").stdout)}
+    assert statuses == {"tayside-blue-badges": "approved", "harbourside-housing": "rejected",
+                        "rct-school-transport": "pending"}  # fmt: skip
+
+
+def test_reject_needs_a_reason_and_unknown_id_is_a_usage_error(cases: Path) -> None:
+    run("summarise", str(cases))
+    missing_note = run("review", "reject", "tayside-blue-badges", "--note", " ")
+    assert missing_note.exit_code == 2 and "Say why" in missing_note.stderr
+    unknown = run("show", "no-such-case")
+    assert unknown.exit_code == 2
+    assert "No record with id 'no-such-case'" in unknown.stderr
+    assert "Traceback" not in unknown.output
+
+
+def test_export_contains_approved_records_only(cases: Path) -> None:
+    run("summarise", str(cases))
+    empty = run("export")
+    assert empty.exit_code == 0 and empty.stdout == ""
+    assert "Nothing is approved yet" in empty.stderr
+    run("review", "accept", "tayside-blue-badges", "-r", "A. Researcher")
+    exported = jsonl(run("export").stdout)
+    assert [r["id"] for r in exported] == ["tayside-blue-badges"]
+    record = exported[0]
+    assert record["status"] == "approved" and record["review"]["reviewer"] == "A. Researcher"
+    assert list(record)[:4] == ["id", "version", "status", "title"]  # stable key order
+    assert record["provenance"]["engine"] == "offline"
+
+
+def test_markdown_export_groups_by_trend_and_marks_unapproved(cases: Path) -> None:
+    run("summarise", str(cases))
+    run("review", "accept", "tayside-blue-badges", "-r", "A. Researcher")
+    approved_only = run("export", "--format", "markdown").stdout
+    assert "Tayside Council" in approved_only and "Harbourside" not in approved_only
+    assert "NOT APPROVED" not in approved_only
+    everything = run("export", "-f", "markdown", "--status", "approved", "--status", "pending").stdout
+    assert "## Reimagining services" in everything
+    assert everything.count("NOT APPROVED (pending)") == 2
+    assert "DRAFT: 2 of these case studies are NOT APPROVED" in everything
+
+
+def test_accept_refuses_ungrounded_records_unless_told(cases: Path, db: Path) -> None:
+    from trendsum import grounding
+    from trendsum.store import Store
+
+    run("summarise", str(cases))
+    with Store(db) as store:
+        record = store.get("rct-school-transport")
+        planted = record.summary.model_copy(deep=True)
+        planted.outcomes[0].evidence = ["The council saved two million pounds in its first week."]
+        source = (cases / "rct-school-transport.md").read_text()
+        store.save_edit(record.id, record.version, planted, grounding.check(planted, source), "Tester", "plant")
+    refused = run("review", "accept", "rct-school-transport", "-r", "A. Researcher")
+    assert refused.exit_code == 1 and "not in the source" in refused.stderr
+    shown = run("show", "rct-school-transport").stdout
+    assert "[quote not found in source]" in shown
+    allowed = run("review", "accept", "rct-school-transport", "-r", "A. Researcher", "--allow-ungrounded")
+    assert allowed.exit_code == 0
+
+
+def test_failed_file_gives_exit_code_1_and_the_rest_still_summarised(cases: Path) -> None:
+    (cases / "empty.txt").write_text("   \n\n", encoding="utf-8")
+    (cases / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = run("summarise", str(cases))
+    assert result.exit_code == 1
+    assert "is empty" in result.stderr and "unsupported file type '.png'" in result.stderr
+    assert len(jsonl(run("list", "--json").stdout)) == 3
+
+
+def test_missing_path_is_a_usage_error() -> None:
+    result = run("summarise", "no-such-folder")
+    assert result.exit_code == 2 and "no such file or folder" in result.stderr
+
+
+def test_show_displays_sections_evidence_and_provenance(cases: Path) -> None:
+    run("summarise", str(cases))
+    shown = run("show", "tayside-blue-badges").stdout
+    for heading in ("Overview", "Challenges", "Approach", "Outcomes and benefits", "Lessons learnt"):
+        assert heading in shown
+    assert "“Calls to the contact centre about blue badges dropped by 64% in the first six months.”" in shown
+    assert "offline (extractive)" in shown and "sha256" in shown
+    assert "pending" in shown

@@ -1,0 +1,113 @@
+"""The offline engine is a real summariser: deterministic, verbatim, and silent where the source is."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
+
+from trendsum.engines.offline import OfflineEngine, summarise_case
+from trendsum.ingest import Source, parse_text
+from trendsum.models import Trend
+
+
+def case_of(text: str, name: str = "case.md"):
+    return parse_text(text, Source(Path(name), Path(name).stem), sha256="0" * 64)
+
+
+def all_quotes(summary) -> list[str]:
+    return [quote for _, point in summary.points() for quote in point.evidence]
+
+
+def test_same_input_gives_byte_identical_summary() -> None:
+    first = summarise_case(case_of(HEADED)).model_dump_json()
+    second = summarise_case(case_of(HEADED)).model_dump_json()
+    assert first == second
+    reply = asyncio.run(OfflineEngine().generate(_request(case_of(HEADED))))
+    assert reply.text == first
+
+
+@pytest.mark.parametrize("text", [HEADED, PROSE_NO_LESSONS, WELSH_AI])
+def test_every_quote_is_copied_exactly_from_the_source(text: str) -> None:
+    case = case_of(text)
+    quotes = all_quotes(summarise_case(case))
+    assert quotes
+    for quote in quotes:
+        assert quote in case.text
+
+
+def test_uses_the_documents_own_headings() -> None:
+    summary = summarise_case(case_of(HEADED))
+    assert any("backlog of more than 900" in p.text for p in summary.challenges)
+    assert any("online form" in p.text for p in summary.approach)
+    assert any("64%" in p.text for p in summary.outcomes)
+    assert any("not eligible" in p.text for p in summary.unintended_consequences)
+    assert any("badge holders" in p.text for p in summary.lessons)
+    assert len(summary.lessons) == 2
+
+
+def test_prose_without_headings_is_classified_by_cue_phrases() -> None:
+    summary = summarise_case(case_of(PROSE_NO_LESSONS, "harbourside.txt"))
+    assert summary.title == "Harbourside Borough Council moves its housing register online"
+    assert any(p.text.startswith("The main problem was") for p in summary.challenges)
+    assert any(p.text.startswith("To address this") for p in summary.approach)
+    assert any("70%" in p.text for p in summary.outcomes)
+
+
+def test_a_section_the_source_says_nothing_about_stays_empty() -> None:
+    summary = summarise_case(case_of(PROSE_NO_LESSONS, "harbourside.txt"))
+    assert summary.lessons == []
+    assert summary.unintended_consequences == []
+
+
+@pytest.mark.parametrize(
+    ("text", "nation", "organisation"),
+    [
+        (HEADED, "Scotland", "Tayside Council"),  # fictional council: the test adds "in Scotland"
+        (PROSE_NO_LESSONS, "England", "Harbourside Borough Council"),
+        (WELSH_AI, "Wales", "Rhondda Cynon Taf Council"),
+        ("# Gemeente Zwolle helps residents\n\nGemeente Zwolle in the Netherlands redesigned its permit service for residents in 2024.\n",
+         "Netherlands", "Gemeente Zwolle"),
+        ("# Shared cyber centre\n\nBelfast City Council and Lisburn and Castlereagh City Council set up a shared security team.\n",
+         "Northern Ireland", None),
+    ],
+)  # fmt: skip
+def test_metadata_by_rule(text: str, nation: str, organisation: str | None) -> None:
+    if text is HEADED:
+        text = text.replace("Tayside Council handles", "Tayside Council, in Scotland, handles")
+    summary = summarise_case(case_of(text))
+    assert summary.nation == nation
+    if organisation:
+        assert summary.organisation == organisation
+
+
+def test_year_trend_and_ai_by_rule() -> None:
+    welsh = summarise_case(case_of(WELSH_AI))
+    assert welsh.year == 2024
+    assert welsh.trend == Trend.HARNESSING_DATA
+    assert welsh.ai_application is not None and "machine learning" in welsh.ai_application.text
+    housing = summarise_case(case_of(PROSE_NO_LESSONS))
+    assert housing.ai_application is None
+    assert housing.trend == Trend.REIMAGINING_SERVICES
+
+
+def test_ai_that_was_explicitly_not_used_is_not_an_ai_case() -> None:
+    text = "# Firewall renewal\n\nThe council decided not to use artificial intelligence for this project at all.\n" \
+           "The team replaced ageing firewalls and trained staff to spot phishing emails in 2023.\n"  # fmt: skip
+    summary = summarise_case(case_of(text))
+    assert summary.ai_application is None
+    assert summary.trend == Trend.CYBER_SECURITY
+
+
+def test_future_targets_do_not_set_the_year() -> None:
+    text = "# Plan\n\nIn 2023 the council moved its forms online and it aims to close the office by 2030.\n"
+    assert summarise_case(case_of(text)).year == 2023
+
+
+def _request(case):
+    from trendsum.engines.base import GenerationRequest
+    from trendsum.prompts import load
+
+    return GenerationRequest(case=case, prompt=load(), messages=[], schema={})
