@@ -128,3 +128,20 @@ def apply(db: sqlite3.Connection) -> list[str]:
             db.execute("ROLLBACK")
             raise
     return applied
+
+
+@migration
+def m002_endpoint_modes(db: sqlite3.Connection) -> None:
+    """Which structured-output mode each endpoint and model accepted, so later runs do not probe again."""
+    run_script(
+        db,
+        """
+        CREATE TABLE endpoint_modes (
+            endpoint TEXT NOT NULL,
+            model TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            PRIMARY KEY (endpoint, model)
+        );
+        """,
+    )
