@@ -46,6 +46,10 @@ class EngineError(TrendsumError):
     """The engine could not produce an answer (transport, refusal, truncation)."""
 
 
+class FatalEngineError(EngineError):
+    """A failure every other case would hit too (bad key, unknown model, no server): stop the run."""
+
+
 class SummaryFailed(TrendsumError):
     """Every attempt at a case failed; carries the reason and the last raw answer."""
 

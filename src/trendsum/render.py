@@ -138,20 +138,21 @@ def history_view(events: Sequence[ReviewEvent]) -> Table:
 def run_summary(report: RunReport, engine: str, model: str) -> RenderableType:
     counts = Table(title=f"summarise: {engine_label(engine, model if engine != 'offline' else None)}",
                    title_justify="left")  # fmt: skip
-    for column in ("new", "updated", "unchanged", "failed"):
+    results = ["new", "updated", "unchanged", "failed"] + (["skipped"] if report.count("skipped") else [])
+    for column in results:
         counts.add_column(column, justify="right")
-    counts.add_row(*(str(report.count(result)) for result in ("new", "updated", "unchanged", "failed")))
+    counts.add_row(*(str(report.count(result)) for result in results))
     parts: list[RenderableType] = [counts]
     prompt_tokens, completion_tokens = report.tokens
     if prompt_tokens or completion_tokens:
         parts.append(Text(f"tokens: {prompt_tokens:,} prompt + {completion_tokens:,} completion"))
-    problems = [o for o in report.outcomes if o.result == "failed" or o.warnings]
+    problems = [o for o in report.outcomes if o.result in ("failed", "skipped") or o.warnings]
     if problems:
         table = Table(title="needs attention", title_justify="left")
         table.add_column("file")
         table.add_column("what happened")
         for outcome in problems:
-            reason = outcome.reason if outcome.result == "failed" else "; ".join(outcome.warnings)
+            reason = outcome.reason if outcome.reason else "; ".join(outcome.warnings)
             style = "red" if outcome.result == "failed" else "yellow"
             table.add_row(escape(outcome.path), Text(reason or "", style=style))
         parts.append(table)

@@ -204,6 +204,20 @@ class Store:
                 (case_id, source_path, reason, attempts, last_raw, now().isoformat()),
             )
 
+    def endpoint_mode(self, endpoint: str, model: str) -> str | None:
+        row = self.db.execute(
+            "SELECT mode FROM endpoint_modes WHERE endpoint = ? AND model = ?", (endpoint, model)
+        ).fetchone()
+        return row[0] if row else None
+
+    def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO endpoint_modes (endpoint, model, mode, detected_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (endpoint, model) DO UPDATE SET mode = excluded.mode, detected_at = excluded.detected_at",
+                (endpoint, model, mode, now().isoformat()),
+            )
+
     def _current_for_update(self, db: sqlite3.Connection, record_id: str, expected_version: int) -> Record:
         record = self.get(record_id)
         if record.version != expected_version:

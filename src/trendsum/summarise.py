@@ -15,15 +15,32 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import grounding
+from . import chunking, grounding
 from .engines.base import Engine, EngineReply, GenerationRequest
-from .errors import EngineError, IngestError, SummaryFailed
+from .errors import EngineError, FatalEngineError, IngestError, SummaryFailed
 from .ingest import CaseStudy, Source, instruction_like, read_case
 from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status
 from .prompts import Prompt
 from .store import Store, now
 
-NEW, UPDATED, UNCHANGED, FAILED = "new", "updated", "unchanged", "failed"
+NEW, UPDATED, UNCHANGED, FAILED, SKIPPED = "new", "updated", "unchanged", "failed", "skipped"
+
+
+@dataclass
+class Budget:
+    """`--max-cost`: once the estimated spend passes the limit, no new call is started."""
+
+    limit: float
+    input_per_million: float
+    output_per_million: float
+    spent: float = 0.0
+
+    def add(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.spent += (prompt_tokens * self.input_per_million + completion_tokens * self.output_per_million) / 1e6
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent >= self.limit
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,8 @@ class RunOptions:
     max_bytes: int = 20 * 1024 * 1024
     force: bool = False
     language: str = "en"
+    max_input_tokens: int | None = None  # longer cases are split and merged; None for engines without a limit
+    budget: Budget | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,8 @@ class RunReport:
 
     @property
     def failed(self) -> list[CaseOutcome]:
-        return [o for o in self.outcomes if o.result == FAILED]
+        """Cases not summarised: failed, or never started because the cost limit was reached."""
+        return [o for o in self.outcomes if o.result in (FAILED, SKIPPED)]
 
     @property
     def tokens(self) -> tuple[int, int]:
@@ -91,7 +111,14 @@ async def summarise_all(
             report.outcomes.append(outcome)
             on_outcome(outcome)
 
-    await asyncio.gather(*(worker() for _ in range(max(1, options.concurrency))))
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, options.concurrency))]
+    done, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+    for task in pending:  # a fatal error (bad key, no server) stops the run: every other case would fail too
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        if task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
     return report
 
 
@@ -106,8 +133,11 @@ async def summarise_one(source: Source, store: Store, engine: Engine, prompt: Pr
     key = cache_key(case, engine, prompt_hash, options.language)
     if not options.force and store.has_version(case.case_id, key):
         return CaseOutcome(path, case.case_id, UNCHANGED, warnings=case.warnings)
+    if options.budget is not None and options.budget.exhausted:
+        reason = f"not started: the cost limit of {options.budget.limit:g} was reached (--max-cost)"
+        return CaseOutcome(path, case.case_id, SKIPPED, reason=reason, warnings=case.warnings)
     try:
-        summary, checked, reply_stats = await generate_summary(case, engine, prompt, options)
+        summary, checked, reply_stats = await _summarise_text(case, engine, prompt, options)
     except SummaryFailed as exc:
         store.add_failure(case.case_id, path, exc.reason, exc.attempts, exc.last_raw)
         return CaseOutcome(path, case.case_id, FAILED, reason=exc.reason, attempts=exc.attempts, warnings=case.warnings)
@@ -144,6 +174,29 @@ class _Stats:
     mode: str | None = None
 
 
+async def _summarise_text(
+    case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
+) -> tuple[CaseSummary, Grounding, _Stats]:
+    """One call for a case that fits the model's input; for a longer one, one per piece, merged."""
+    limit = options.max_input_tokens
+    if limit is None or chunking.estimate_tokens(case.text) <= limit:
+        return await generate_summary(case, engine, prompt, options)
+    pieces = chunking.split(case.text, limit)
+    total = _Stats()
+    summaries = []
+    for number, piece in enumerate(pieces, 1):
+        part = CaseStudy(case.case_id, case.path, f"{case.title} (part {number} of {len(pieces)})", piece,
+                         case.sha256, case.meta, case.warnings)  # fmt: skip
+        summary, _, stats = await generate_summary(part, engine, prompt, options)
+        summaries.append(summary)
+        total.attempts += stats.attempts
+        total.prompt_tokens += stats.prompt_tokens
+        total.completion_tokens += stats.completion_tokens
+        total.mode = stats.mode
+    merged = chunking.merge(summaries, case.title)
+    return merged, grounding.check(merged, case.text), total
+
+
 async def generate_summary(
     case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
 ) -> tuple[CaseSummary, Grounding, _Stats]:
@@ -153,14 +206,7 @@ async def generate_summary(
     last such answer is kept with its unsupported points flagged, for the reviewer to judge. Refusals and
     truncated answers end the case at once: asking again the same way would not change them.
     """
-    messages = prompt.render(
-        case_text=case.text,
-        title=case.title,
-        source_name=case.path,
-        delimiter=case.sha256[:16],
-        language=options.language,
-        schema=json.dumps(CaseSummary.model_json_schema(), indent=1),
-    )
+    messages = initial_messages(case, prompt, options.language)
     schema = CaseSummary.model_json_schema()
     stats = _Stats()
     last_raw: str | None = None
@@ -170,9 +216,13 @@ async def generate_summary(
         request = GenerationRequest(case=case, prompt=prompt, messages=list(messages), schema=schema)
         try:
             reply = await engine.generate(request)
+        except FatalEngineError:
+            raise
         except EngineError as exc:
             raise SummaryFailed(str(exc), attempt, last_raw) from None
         _account(stats, reply)
+        if options.budget is not None:
+            options.budget.add(reply.prompt_tokens, reply.completion_tokens)
         last_raw = reply.text
         if reply.refusal:
             raise SummaryFailed(f"the model refused: {reply.refusal}", attempt, reply.refusal)
@@ -200,6 +250,18 @@ async def generate_summary(
         f"no valid answer after {options.max_attempts} attempt(s): {'; '.join(problems)[:500]}",
         options.max_attempts,
         last_raw,
+    )
+
+
+def initial_messages(case: CaseStudy, prompt: Prompt, language: str) -> list[dict[str, str]]:
+    """The prompt filled in for one case: the case text goes between markers no source can forge."""
+    return prompt.render(
+        case_text=case.text,
+        title=case.title,
+        source_name=case.path,
+        delimiter=case.sha256[:16],
+        language=language,
+        schema=json.dumps(CaseSummary.model_json_schema(), indent=1),
     )
 
 

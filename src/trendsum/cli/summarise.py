@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import engines, ingest, prompts
 from ..render import run_summary
-from ..summarise import FAILED, UNCHANGED, CaseOutcome, RunOptions, summarise_all
+from ..errors import ConfigError
+from ..summarise import FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
 from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, make_app, translate_errors
 
 
@@ -44,6 +45,16 @@ def summarise_command(
     ] = None,
     max_bytes: Annotated[int | None, typer.Option(help="Skip files larger than this. [default: 20 MB]")] = None,
     language: Annotated[str | None, typer.Option(help="Language of the summary text. [default: en]")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer. [default: 120]")] = None,
+    max_retries: Annotated[
+        int | None, typer.Option(help="Transport retries (429, 5xx, timeouts) per call, with backoff. [default: 4]")
+    ] = None,
+    max_input_tokens: Annotated[
+        int | None, typer.Option(help="Longer case studies are split and merged. [default: 24000]")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop starting calls once the estimated cost passes this (needs prices).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Summarise again even when nothing changed.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print a line per case study.")] = False,
 ) -> None:
@@ -56,26 +67,14 @@ def summarise_command(
     """
     app = make_app(db=db, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, mode=mode,
                    prompt=prompt, concurrency=concurrency, max_attempts=max_attempts, max_bytes=max_bytes,
-                   language=language)  # fmt: skip
+                   language=language, timeout=timeout, max_retries=max_retries, max_input_tokens=max_input_tokens,
+                   max_cost=max_cost)  # fmt: skip
     settings = app.settings
     sources = ingest.discover(paths)
     template = prompts.load(settings.prompt)
-    chosen = engines.build(settings)
-    if chosen.name == "offline":
-        why = "" if settings.engine == "offline" else " (no API key or base URL configured)"
-        app.err.print(f"Engine: [cyan]offline[/] extractive summariser{why}; records are labelled engine=offline.")
-    else:
-        app.err.print(f"Engine: {chosen.name} model [bold]{chosen.model}[/] at {getattr(chosen, 'endpoint', '')}")
     if not sources:
         app.err.print("No case-study files found.")
         raise typer.Exit(EXIT_FAILURES)
-    options = RunOptions(
-        max_attempts=settings.max_attempts,
-        concurrency=settings.concurrency,
-        max_bytes=settings.max_bytes,
-        force=force,
-        language=settings.language,
-    )
     counts = {"done": 0, "cached": 0, "failed": 0, "tokens": 0}
     with app.store() as store, Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -86,10 +85,26 @@ def summarise_command(
         console=app.err,
         transient=False,
     ) as progress:
+        chosen = engines.build(settings, memory=store)
+        if chosen.name == "offline":
+            why = "" if settings.engine == "offline" else " (no API key or base URL configured)"
+            app.err.print(f"Engine: [cyan]offline[/] extractive summariser{why}; records are labelled engine=offline.")
+        else:
+            endpoint = getattr(chosen, "endpoint", "")
+            app.err.print(f"Engine: {chosen.name} model [bold]{chosen.model}[/] at {endpoint}", highlight=False)
+        options = RunOptions(
+            max_attempts=settings.max_attempts,
+            concurrency=settings.concurrency,
+            max_bytes=settings.max_bytes,
+            force=force,
+            language=settings.language,
+            max_input_tokens=None if chosen.name == "offline" else settings.max_input_tokens,
+            budget=_budget(settings) if chosen.name != "offline" else None,
+        )
         task = progress.add_task("summarising", total=len(sources), status="")
 
         def advance(outcome: CaseOutcome) -> None:
-            key = {FAILED: "failed", UNCHANGED: "cached"}.get(outcome.result, "done")
+            key = {FAILED: "failed", SKIPPED: "failed", UNCHANGED: "cached"}.get(outcome.result, "done")
             counts[key] += 1
             counts["tokens"] += outcome.prompt_tokens + outcome.completion_tokens
             status = f"done {counts['done']} · cached {counts['cached']} · failed {counts['failed']}"
@@ -101,8 +116,14 @@ def summarise_command(
 
                 progress.console.print(outcome_line(outcome))
 
+        async def run_then_close():  # type: ignore[no-untyped-def]
+            try:
+                return await summarise_all(sources, store, chosen, template, options, on_outcome=advance)
+            finally:
+                await chosen.aclose()
+
         try:
-            report = asyncio.run(summarise_all(sources, store, chosen, template, options, on_outcome=advance))
+            report = asyncio.run(run_then_close())
         except KeyboardInterrupt:
             progress.stop()
             app.err.print(
@@ -115,3 +136,15 @@ def summarise_command(
         app.err.print("Next: `trendsum list` to see the queue, `trendsum review` to accept or reject records.")
     if report.failed:
         raise typer.Exit(EXIT_FAILURES)
+
+
+def _budget(settings) -> Budget | None:  # type: ignore[no-untyped-def]
+    if settings.max_cost is None:
+        return None
+    price = settings.prices.get(settings.model)
+    if not price:
+        raise ConfigError(
+            f"--max-cost needs a price for model {settings.model!r}: add it to trendsum.toml as "
+            f'[prices."{settings.model}"] with input = ... and output = ... (per million tokens).'
+        )
+    return Budget(settings.max_cost, float(price["input"]), float(price["output"]))

@@ -1,0 +1,294 @@
+"""The OpenAI-compatible engine: OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp's server, LM Studio.
+
+The only module that imports the `openai` SDK. The SDK retries transport failures (429 and 5xx with backoff,
+honouring Retry-After; timeouts; dropped connections) up to `max_retries`; this module picks the structured-
+output mode the endpoint understands, falls back when the endpoint says a mode is unsupported, and turns
+every failure into an EngineError whose message never contains the API key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+
+from ..errors import ConfigError, EngineError, FatalEngineError
+from ..prompts import Prompt
+from .base import EngineReply, GenerationRequest, ModeMemory
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+# Tried in this order by --mode auto; each endpoint's first working mode is remembered.
+MODES = ("json_schema", "tools", "json_object", "json")
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+# What servers say when they do not support a request shape (OpenAI, vLLM, llama.cpp, llama-cpp-python,
+# Ollama, LM Studio): a 400, 422 or 500 naming the feature, not a transient fault.
+_UNSUPPORTED = re.compile(
+    r"response_format|json_schema|json schema|tool_choice|\btools?\b|function[_ ]call|not supported|unsupported|"
+    r"not implemented|does not support|doesn't support|must be 'text' or 'json_object'|unknown (?:field|parameter)|"
+    r"extra (?:fields|inputs) (?:are )?not permitted|unrecognized",
+    re.I,
+)
+_CONTEXT = re.compile(
+    r"context (?:length|size|window)|maximum context|too many tokens|exceeds the available context|"
+    r"prompt is too long|max_tokens? .*(?:too large|exceed)|reduce the length",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def display_url(url: str) -> str:
+    """The endpoint as it may be shown or stored: any user:password in the URL is removed."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class OpenAIEngine:
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: str = "auto",
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        max_output_tokens: int = 4096,
+        memory: ModeMemory | None = None,
+    ) -> None:
+        if not api_key and not base_url:
+            raise ConfigError(
+                "No API key: set OPENAI_API_KEY (or name another variable with --api-key-env), give --base-url "
+                "for a local server, or use --engine offline."
+            )
+        self.model = model
+        self.endpoint = display_url(base_url or DEFAULT_BASE_URL)
+        self._secrets = [s for s in (api_key,) if s]
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or "no-key-needed",  # local servers ignore it, the SDK insists on one
+            base_url=base_url or DEFAULT_BASE_URL,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        self._max_output_tokens = max_output_tokens
+        self._memory = memory
+        self._fixed = mode != "auto"
+        remembered = memory.endpoint_mode(self.endpoint, model) if memory and not self._fixed else None
+        self.mode = mode if self._fixed else (remembered or MODES[0])
+        self._mode_confirmed = self._fixed or remembered is not None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, memory: ModeMemory | None = None) -> OpenAIEngine:
+        return cls(
+            settings.model,
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            mode=settings.mode,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
+            max_output_tokens=settings.max_output_tokens,
+            memory=memory,
+        )
+
+    def prompt_identity(self, prompt: Prompt) -> tuple[str, str]:
+        return prompt.name, prompt.sha256
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def generate(self, request: GenerationRequest) -> EngineReply:
+        while True:
+            mode = self.mode
+            try:
+                reply = await self._call(mode, request.messages, request.schema, request.schema_name)
+            except openai.APIStatusError as exc:
+                if self._unsupported(exc) and self._fall_back_from(mode):
+                    continue
+                raise self._translate(exc) from None
+            except openai.APIError as exc:
+                raise self._translate(exc) from None
+            if not self._mode_confirmed:
+                self._confirm(mode)
+            return reply
+
+    # -- one request per mode -------------------------------------------------------------------------------
+
+    async def _call(
+        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any], name: str
+    ) -> EngineReply:
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": self._max_output_tokens}
+        strict = strict_schema(schema)
+        if mode == "json_schema":
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "strict": True, "schema": strict},
+            }
+        elif mode == "tools":
+            kwargs["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": name,
+                        "description": "Record the structured summary of the case study.",
+                        "parameters": strict,
+                    },
+                }
+            ]
+            kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
+        elif mode == "json_object":
+            # OpenAI ignores nothing here: servers that take a schema with json_object (llama-cpp-python)
+            # constrain to it; the schema is in the prompt as well for those that do not.
+            kwargs["response_format"] = {"type": "json_object", "schema": strict}
+        response = await self._client.chat.completions.create(**kwargs)
+        if not response.choices:
+            raise EngineError(self._redact(f"{self.endpoint} returned no choices"))
+        choice = response.choices[0]
+        message = choice.message
+        text = message.content
+        if mode == "tools" and message.tool_calls:
+            call = message.tool_calls[0]
+            text = getattr(getattr(call, "function", None), "arguments", None)
+        usage = response.usage
+        return EngineReply(
+            text=self._redact(text) if text else text,
+            refusal=getattr(message, "refusal", None),
+            finish_reason=choice.finish_reason,
+            prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
+            completion_tokens=(usage.completion_tokens or 0) if usage else 0,
+            mode=mode,
+        )
+
+    # -- falling back and remembering -----------------------------------------------------------------------
+
+    def _unsupported(self, exc: openai.APIStatusError) -> bool:
+        if self._fixed or exc.status_code not in (400, 404, 415, 422, 500, 501):
+            return False
+        text = _error_text(exc)
+        return bool(_UNSUPPORTED.search(text)) and not _CONTEXT.search(text)
+
+    def _fall_back_from(self, mode: str) -> bool:
+        """Move to the next mode (once, however many requests saw the same refusal at the same time)."""
+        if self.mode != mode:
+            return True  # another request already moved on
+        position = MODES.index(mode)
+        if position + 1 >= len(MODES):
+            return False
+        self.mode = MODES[position + 1]
+        return True
+
+    def _confirm(self, mode: str) -> None:
+        self._mode_confirmed = True
+        if self._memory is not None:
+            self._memory.remember_mode(self.endpoint, self.model, mode)
+
+    # -- errors ------------------------------------------------------------------------------------------------
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return re.sub(r"\b(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{8,}", r"\1***", text)
+
+    def _translate(self, exc: openai.APIError) -> EngineError:
+        where = f"{self.endpoint} (model {self.model})"
+        detail = self._redact(_error_text(exc))[:300]
+        if isinstance(exc, openai.APITimeoutError):
+            return EngineError(f"timed out waiting for {where}: raise --timeout or lower --concurrency")
+        if isinstance(exc, openai.APIConnectionError):
+            return FatalEngineError(f"cannot reach {self.endpoint}: is the server running? ({detail})")
+        if isinstance(exc, openai.AuthenticationError):
+            return FatalEngineError(f"{where} rejected the API key (401): check the key in the environment")
+        if isinstance(exc, openai.PermissionDeniedError):
+            return FatalEngineError(f"{where} refused access (403): {detail}")
+        if isinstance(exc, openai.NotFoundError):
+            return FatalEngineError(f"{where}: not found (404); check --model and --base-url. {detail}")
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            if _CONTEXT.search(detail):
+                return EngineError(f"the case study is too long for the model's context ({status}): {detail}")
+            if status == 429:
+                return EngineError(f"rate limited (429) by {where} after retries: {detail}")
+            return EngineError(f"{where} answered {status}: {detail}")
+        return EngineError(f"{where}: {detail}")
+
+    # -- doctor ------------------------------------------------------------------------------------------------
+
+    async def diagnose(self, probe: Callable[[], GenerationRequest]) -> list[Check]:
+        """Reachability, the model's presence, and which structured-output modes the endpoint accepts."""
+        checks: list[Check] = []
+        try:
+            models = [m.id async for m in self._client.models.list()]
+        except openai.APIError as exc:
+            checks.append(Check("reachable", False, str(self._translate(exc))))
+            return checks
+        checks.append(Check("reachable", True, f"{self.endpoint} answered; {len(models)} model(s) listed"))
+        listed = self.model in models
+        checks.append(
+            Check("model", listed, "listed" if listed else f"{self.model!r} not in {', '.join(models[:8]) or 'the list'}")
+        )
+        request = probe()
+        working = []
+        for mode in MODES:
+            try:
+                reply = await self._call(mode, request.messages, request.schema, request.schema_name)
+                json.loads(reply.text or "")
+                working.append(mode)
+                checks.append(Check(f"mode {mode}", True, "answered with JSON"))
+            except openai.APIError as exc:
+                checks.append(Check(f"mode {mode}", False, str(self._translate(exc))))
+            except json.JSONDecodeError:
+                checks.append(Check(f"mode {mode}", False, "answered, but not with valid JSON"))
+        if working and self._memory is not None:
+            self._memory.remember_mode(self.endpoint, self.model, working[0])
+        return checks
+
+
+def _error_text(exc: openai.APIError) -> str:
+    body = getattr(exc, "body", None)
+    text = exc.message or ""
+    if body is not None and not isinstance(body, str):
+        text += " " + json.dumps(body, default=str)
+    elif isinstance(body, str):
+        text += " " + body
+    return text
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as strict structured outputs accept it: every property required, no extra properties,
+    and no numeric or length bounds (the pipeline's validator enforces those and re-asks with the errors)."""
+    strict = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("minItems", "maxItems", "minimum", "maximum", "minLength", "maxLength", "default", "title"):
+                if key in node and not isinstance(node[key], dict):
+                    node.pop(key)
+            if node.get("type") == "object" and "properties" in node:
+                node["additionalProperties"] = False
+                node["required"] = list(node["properties"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(strict)
+    return strict
