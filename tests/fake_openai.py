@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -100,6 +101,11 @@ def answer_for(request: dict[str, Any], **kwargs: Any) -> Reply:
     return completion(answer, **kwargs)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops bursts of connections, which then wait 1 s to retry
+    daemon_threads = True
+
+
 class FakeOpenAI:
     def __init__(self, responder: Callable[[dict[str, Any]], Reply] | None = None, latency: float = 0.0) -> None:
         self.script: deque[Reply | Callable[[dict[str, Any]], Reply]] = deque()
@@ -111,8 +117,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
@@ -150,11 +155,20 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                # headers and body go out as two writes: without NODELAY, Nagle's algorithm and the client's
+                # delayed ACK hold the body back ~40 ms, which real servers (uvicorn, llama.cpp) do not do
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path.rstrip("/").endswith("/stats"):  # for bench/: counts seen from outside the process
+                    stats = {"chat_requests": len(fake.chat_requests), "max_in_flight": fake.max_in_flight}
+                    self._send(Reply(body=stats))
+                elif self.path.rstrip("/").endswith("/models"):
                     data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in fake.models]
                     self._send(Reply(body={"object": "list", "data": data}))
                 else:

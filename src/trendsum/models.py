@@ -7,9 +7,12 @@ pipeline knows about it: grounding, provenance and review state.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,6 +101,17 @@ class CaseSummary(_Strict):
         for section in SECTIONS:
             for i, point in enumerate(getattr(self, section)):
                 yield f"{section}[{i}]", point
+
+
+@functools.cache
+def summary_schema() -> dict[str, Any]:
+    """CaseSummary's JSON schema, built once: pydantic rebuilds it on every call, which costs milliseconds."""
+    return CaseSummary.model_json_schema()
+
+
+@functools.cache
+def summary_schema_text() -> str:
+    return json.dumps(summary_schema(), indent=1)
 
 
 # The list sections in reading order, with the headings a report uses for them.

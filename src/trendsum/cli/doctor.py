@@ -15,7 +15,7 @@ from rich.text import Text
 from .. import engines, prompts
 from ..engines.base import GenerationRequest
 from ..ingest import CaseStudy
-from ..models import CaseSummary
+from ..models import summary_schema
 from ..summarise import initial_messages
 from .common import EXIT_FAILURES, DbOption, JsonOption, make_app, translate_errors
 
@@ -67,7 +67,7 @@ def doctor_command(
 
         def probe() -> GenerationRequest:
             messages = initial_messages(case, template, settings.language)
-            return GenerationRequest(case, template, messages, CaseSummary.model_json_schema())
+            return GenerationRequest(case, template, messages, summary_schema())
 
         async def diagnose():  # type: ignore[no-untyped-def]
             try:

@@ -90,6 +90,7 @@ class OpenAIEngine:
             max_retries=max_retries,
         )
         self._max_output_tokens = max_output_tokens
+        self._strict_cache: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._memory = memory
         self._fixed = mode != "auto"
         remembered = memory.endpoint_mode(self.endpoint, model) if memory and not self._fixed else None
@@ -136,7 +137,7 @@ class OpenAIEngine:
         self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any], name: str
     ) -> EngineReply:
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": self._max_output_tokens}
-        strict = strict_schema(schema)
+        strict = self._strict(schema)
         if mode == "json_schema":
             kwargs["response_format"] = {
                 "type": "json_schema",
@@ -158,7 +159,10 @@ class OpenAIEngine:
             # OpenAI ignores nothing here: servers that take a schema with json_object (llama-cpp-python)
             # constrain to it; the schema is in the prompt as well for those that do not.
             kwargs["response_format"] = {"type": "json_object", "schema": strict}
-        response = await self._client.chat.completions.create(**kwargs)
+        # The schema-bearing fields go through extra_body: the JSON sent is the same, but the SDK no longer walks
+        # the whole schema to "transform" it on every request, which cost a third of our CPU per case.
+        extra = {key: kwargs.pop(key) for key in ("response_format", "tools", "tool_choice") if key in kwargs}
+        response = await self._client.chat.completions.create(**kwargs, extra_body=extra or None)
         if not response.choices:
             raise EngineError(self._redact(f"{self.endpoint} returned no choices"))
         choice = response.choices[0]
@@ -176,6 +180,14 @@ class OpenAIEngine:
             completion_tokens=(usage.completion_tokens or 0) if usage else 0,
             mode=mode,
         )
+
+    def _strict(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The strict form of a schema, computed once per schema rather than once per request."""
+        key = id(schema)
+        cached = self._strict_cache.get(key)
+        if cached is None or cached[0] is not schema:
+            cached = self._strict_cache[key] = (schema, strict_schema(schema))
+        return cached[1]
 
     # -- falling back and remembering -----------------------------------------------------------------------
 
