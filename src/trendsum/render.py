@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .models import SECTION_TITLES, SECTIONS, Point, Record, ReviewEvent, Status
+from .editing import diff_lines
+from .review import VersionEntry
 from .store import RecordRow
 from .summarise import CaseOutcome, RunReport
 
@@ -138,7 +140,7 @@ def history_view(events: Sequence[ReviewEvent]) -> Table:
 def run_summary(report: RunReport, engine: str, model: str) -> RenderableType:
     counts = Table(title=f"summarise: {engine_label(engine, model if engine != 'offline' else None)}",
                    title_justify="left")  # fmt: skip
-    results = ["new", "updated", "unchanged", "failed"] + (["skipped"] if report.count("skipped") else [])
+    results = ["new", "updated", "unchanged", "failed"] + [r for r in ("skipped", "duplicate") if report.count(r)]
     for column in results:
         counts.add_column(column, justify="right")
     counts.add_row(*(str(report.count(result)) for result in results))
@@ -164,3 +166,50 @@ def outcome_line(outcome: CaseOutcome) -> Text:
         return Text.assemble(("failed  ", "red"), outcome.path, f": {outcome.reason}")
     grounded = f" ({outcome.grounded}/{outcome.points} grounded)" if outcome.points else ""
     return Text(f"{outcome.result:<9} {outcome.case_id}{grounded}")
+
+
+def versions_view(entries: Sequence[VersionEntry]) -> Table:
+    """Every version of a record: who made it (the engine and model, or the reviewer), when, how grounded."""
+    table = Table(title="versions", title_justify="left")
+    for column in ("version", "made (UTC)", "by", "how", "grounded"):
+        table.add_column(column)
+    for entry in entries:
+        by = engine_label(entry.engine, entry.model if entry.engine != "offline" else None)
+        if entry.kind == "edited":
+            by = Text(entry.author)
+        how = "generated" if entry.kind == "generated" else f"edited (from {entry.engine} text)"
+        grounded = Text(f"{entry.grounded}/{entry.points}", style="green" if entry.grounded == entry.points else "red")
+        table.add_row(f"v{entry.version}", f"{entry.created_at:%Y-%m-%d %H:%M:%S}", by, how, grounded)
+    return table
+
+
+def diff_view(title: str, lines: Sequence[str]) -> RenderableType:
+    """A unified diff for people: removed lines red, added lines green, and a plain word when nothing changed."""
+    heading = Text(title, style="bold")
+    if not lines:
+        return Group(heading, Text("  (the text is the same)", style="dim"))
+    body = Text()
+    for line in lines:
+        style = None
+        if line.startswith(("---", "+++")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        body.append(line + "\n", style=style)
+    body.rstrip()
+    return Group(heading, body)
+
+
+def version_diffs(entries: Sequence[VersionEntry]) -> RenderableType:
+    """What changed from each version to the next, as diffs of the Markdown a reviewer edits."""
+    parts: list[RenderableType] = []
+    for old, new in zip(entries, entries[1:], strict=False):
+        who = new.author if new.kind == "edited" else f"engine {new.engine}"
+        lines = diff_lines(old.summary, new.summary, f"version {old.version}", f"version {new.version}")
+        parts += [Text(""), diff_view(f"v{old.version} → v{new.version}, {new.kind} by {who}:", lines)]
+    return Group(*parts)
+

@@ -1,15 +1,20 @@
 """Review rules: who may move a record from what to what. Status only ever changes through these functions,
-called by a person's command; nothing an engine or a source says can reach them."""
+called by a person's command; nothing an engine or a source says can reach them. Also the audit trail's
+reading side: every version, who made it, and what changed."""
 
 from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
-from . import grounding
-from .errors import ConflictError, ReviewError, UsageError
-from .models import CaseSummary, Record, Status
-from .store import Saved, Store
+from . import editing, grounding
+from .errors import ConflictError, IngestError, ReviewError, UsageError
+from .ingest import Source, read_case
+from .models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
+from .store import Saved, Store, now
 
 ACCEPTABLE = (Status.PENDING, Status.STALE, Status.REJECTED)
 REJECTABLE = (Status.PENDING, Status.STALE, Status.APPROVED)
@@ -33,31 +38,42 @@ def accept(
     note: str | None = None,
     *,
     expected_version: int | None = None,
+    expected_status: Status | None = None,
     allow_ungrounded: bool = False,
 ) -> Saved:
     record = store.get(record_id)
-    _check_expected(record, expected_version)
+    ensure_unchanged(record, expected_version, expected_status)
     if record.status not in ACCEPTABLE:
         raise ReviewError(f"{record_id} is already {record.status}; nothing to accept.")
-    unsupported = record.grounding.total - record.grounding.supported
+    unsupported = unsupported_points(record)
     if unsupported and not allow_ungrounded:
         raise ReviewError(
             f"{record_id} has {unsupported} point(s) whose quotes are not in the source. Check them with "
             f"`trendsum show {record_id}`, edit them, or accept anyway with --allow-ungrounded."
         )
-    return store.set_status(record_id, record.version, Status.APPROVED, reviewer, note, "approved")
+    return _set_status(store, record, Status.APPROVED, reviewer, note, "approved")
 
 
 def reject(
-    store: Store, record_id: str, reviewer: str, note: str | None, *, expected_version: int | None = None
+    store: Store,
+    record_id: str,
+    reviewer: str,
+    note: str | None,
+    *,
+    expected_version: int | None = None,
+    expected_status: Status | None = None,
 ) -> Saved:
     if not note or not note.strip():
         raise UsageError("Say why with --note: a rejection without a reason cannot be acted on.")
     record = store.get(record_id)
-    _check_expected(record, expected_version)
+    ensure_unchanged(record, expected_version, expected_status)
     if record.status not in REJECTABLE:
         raise ReviewError(f"{record_id} is already rejected.")
-    return store.set_status(record_id, record.version, Status.REJECTED, reviewer, note, "rejected")
+    return _set_status(store, record, Status.REJECTED, reviewer, note.strip(), "rejected")
+
+
+def unsupported_points(record: Record) -> int:
+    return record.grounding.total - record.grounding.supported
 
 
 def edit(
@@ -69,19 +85,165 @@ def edit(
     note: str | None,
     *,
     expected_version: int | None = None,
+    expected_status: Status | None = None,
 ) -> Saved:
-    """Save a reviewer's corrected summary as a new version; quotes are checked against the source again."""
+    """Save a reviewer's corrected summary as a new version; quotes are checked against the source again.
+
+    Without the source text, a quote counts as found only if the last check found it: a new or changed quote
+    is marked as not found, so an edit can never make a point look better grounded than anyone checked.
+    """
     record = store.get(record_id)
-    _check_expected(record, expected_version)
+    ensure_unchanged(record, expected_version, expected_status)
     if summary == record.summary:
         raise ReviewError(f"No change to {record_id}: nothing saved.")
-    checked = grounding.check(summary, source_text) if source_text is not None else record.grounding
+    checked = grounding.check(summary, source_text) if source_text is not None else carried_grounding(record, summary)
     return store.save_edit(record_id, record.version, summary, checked, reviewer, note)
 
 
-def _check_expected(record: Record, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != record.version:
-        raise ConflictError(
-            f"{record.id} is at version {record.version}, not {expected_version}: someone changed it. "
-            f"Look at it again with `trendsum show {record.id}`."
+def carried_grounding(record: Record, summary: CaseSummary) -> Grounding:
+    found: set[str] = set()
+    for path, point in record.summary.points():
+        check = record.grounding.points.get(path)
+        if check is not None:
+            found.update(quote for quote in point.evidence if quote not in check.missing)
+    points = {}
+    for path, point in summary.points():
+        unverified = [quote for quote in point.evidence if quote not in found]
+        points[path] = PointCheck(supported=not unverified, missing=unverified)
+    return Grounding(points=points)
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    saved: Saved
+    grounding: Grounding
+    source_problem: str | None  # why the quotes could not be checked against the source, if they could not
+
+
+def edit_markdown(
+    store: Store,
+    record_id: str,
+    text: str,
+    reviewer: str,
+    note: str | None,
+    *,
+    expected_version: int | None = None,
+    expected_status: Status | None = None,
+) -> EditOutcome:
+    """Save an edited Markdown rendering (see `editing`) as a new version.
+
+    Without an expected version, the one named in the document's header is used: text made from version 2
+    cannot silently replace a version 3 someone else saved in the meantime.
+    """
+    summary = editing.parse_markdown(text)
+    made_from = editing.origin(text)
+    if made_from is not None and made_from[0] != record_id:
+        raise UsageError(
+            f"This text was made from record {made_from[0]}, not {record_id}: check the id, or delete the "
+            "`<!-- trendsum record ... -->` header to apply it anyway."
         )
+    if expected_version is None and made_from is not None:
+        expected_version = made_from[1]
+    record = store.get(record_id)
+    source = read_source(record.provenance)
+    usable = source.text if source.problem is None else None
+    saved = edit(store, record_id, summary, usable, reviewer, note,
+                 expected_version=expected_version, expected_status=expected_status)  # fmt: skip
+    return EditOutcome(saved, store.get(record_id, saved.version).grounding, source.problem)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    path: str
+    text: str | None  # the file's text now, when it can be read at all
+    problem: str | None  # why it is not the text the record was made from: gone, unreadable or changed
+
+
+def read_source(provenance: Provenance) -> SourceText:
+    """The source a record was made from, if it is still there and unchanged (same sha256)."""
+    path = Path(provenance.source_path)
+    if provenance.source_path == "-":
+        return SourceText("-", None, "This case study came on standard input: there is no file to read again.")
+    if not path.is_file():
+        return SourceText(str(path), None, f"The source file {path} is not there any more (paths are relative "
+                                           "to the folder where `trendsum summarise` ran).")  # fmt: skip
+    try:
+        case = read_case(Source(path, path.stem))
+    except IngestError as exc:
+        return SourceText(str(path), None, f"The source file cannot be read: {exc}")
+    if case.sha256 != provenance.source_sha256:
+        return SourceText(str(path), case.text, f"The source file {path} has changed since this summary was made.")
+    return SourceText(str(path), case.text, None)
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    version: int
+    kind: str  # generated or edited
+    author: str  # "engine" or the reviewer
+    created_at: datetime
+    engine: str
+    model: str
+    grounded: int
+    points: int
+    summary: CaseSummary
+
+
+def version_history(store: Store, record_id: str) -> list[VersionEntry]:
+    """Every version of a record, oldest first, as the versions table keeps them (never rewritten)."""
+    store.get(record_id)  # raises RecordNotFound for an unknown id
+    entries = []
+    for version, kind, author, created_at, summary, checked, provenance in store.db.execute(
+        "SELECT version, kind, author, created_at, summary, grounding, provenance FROM versions"
+        " WHERE record_id = ? ORDER BY version",
+        (record_id,),
+    ):
+        made = Provenance.model_validate_json(provenance)
+        check = Grounding.model_validate_json(checked)
+        entries.append(VersionEntry(version, kind, author, datetime.fromisoformat(created_at), made.engine,
+                                    made.model, check.supported, check.total,
+                                    CaseSummary.model_validate_json(summary)))  # fmt: skip
+    return entries
+
+
+def _set_status(store: Store, seen: Record, status: Status, reviewer: str, note: str | None, action: str) -> Saved:
+    """Like `Store.set_status`, but the record must still be at the version *and status* the decision was made
+    on: two reviewers who both saw it pending cannot overwrite each other's accept and reject."""
+    at = now().isoformat()
+    with store.transaction() as db:
+        version, current, approved = db.execute(
+            "SELECT current_version, status, approved_version FROM records WHERE id = ?", (seen.id,)
+        ).fetchone()
+        if (version, current) != (seen.version, seen.status):
+            raise ConflictError(_changed_message(seen.id, seen.version, seen.status, store.get(seen.id)))
+        approved = version if status == Status.APPROVED else None if status == Status.REJECTED else approved
+        db.execute(
+            "UPDATE records SET status = ?, approved_version = ?, updated_at = ? WHERE id = ?",
+            (status, approved, at, seen.id),
+        )
+        db.execute(
+            "INSERT INTO events (record_id, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (seen.id, version, action, reviewer, note, at),
+        )
+    return Saved(seen.id, version, status, created=False)
+
+
+def ensure_unchanged(record: Record, expected_version: int | None, expected_status: Status | None = None) -> None:
+    """Raise ConflictError unless the record is still at the version (and status) the caller saw."""
+    if (expected_version is not None and expected_version != record.version) or (
+        expected_status is not None and expected_status != record.status
+    ):
+        seen_version = record.version if expected_version is None else expected_version
+        raise ConflictError(_changed_message(record.id, seen_version, expected_status, record))
+
+
+def _changed_message(record_id: str, version: int, status: Status | None, current: Record) -> str:
+    latest = ""
+    if current.reviewed_by and current.status in (Status.APPROVED, Status.REJECTED):
+        latest = f", {current.status} by {current.reviewed_by}"
+    return (
+        f"{record_id} changed while you were reviewing it: you saw version {version}"
+        f"{f' ({status})' if status else ''}, it is now "
+        f"version {current.version} ({current.status}{latest}); someone changed it. Look at it again with "
+        f"`trendsum show {record_id}` and repeat your action if it still stands."
+    )

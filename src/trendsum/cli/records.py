@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ..export import record_dict
-from ..render import history_view, record_view, records_table
+from ..render import history_view, record_view, records_table, version_diffs, versions_view
+from ..review import version_history
 from .common import DbOption, EngineFilter, JsonOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
 
 
@@ -71,11 +72,24 @@ def show_command(
 def history_command(
     record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id.")],
     db: DbOption = None,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff/--no-diff", help="Show what changed between consecutive versions (on by default)."),
+    ] = True,
 ) -> None:
-    """Every version and review event of a record: who, when, what, and why.
+    """The audit trail of a record: every version (made by which engine and model, or by which reviewer, and
+    when), every review event (who, when, what, why), then what changed from each version to the next.
 
-    Example: `trendsum history fife-council-ai-housing-repairs`
+    The changes are unified diffs of the Markdown that `trendsum review edit` opens: lines starting with -
+    were removed, lines starting with + were added. --no-diff leaves them out.
+
+    Example: `trendsum history fife-council-ai-housing-repairs --no-diff`
     """
     app = make_app(db=db)
     with app.store() as store:
-        app.out.print(history_view(store.events(record_id)))
+        versions = version_history(store, record_id)
+        events = store.events(record_id)
+    app.out.print(versions_view(versions))
+    app.out.print(history_view(events))
+    if diff:
+        app.out.print(version_diffs(versions))
