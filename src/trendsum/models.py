@@ -144,8 +144,9 @@ class Grounding(_Strict):
         return sum(check.supported for check in self.points.values())
 
     def is_supported(self, path: str) -> bool:
+        """A point nobody checked is not supported: fail closed."""
         check = self.points.get(path)
-        return check is None or check.supported
+        return check is not None and check.supported
 
 
 class Provenance(_Strict):

@@ -14,7 +14,7 @@ from . import editing, grounding
 from .errors import ConflictError, IngestError, ReviewError, UsageError
 from .ingest import Source, read_case
 from .models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
-from .store import Saved, Store, now
+from .store import Saved, Store
 
 ACCEPTABLE = (Status.PENDING, Status.STALE, Status.REJECTED)
 REJECTABLE = (Status.PENDING, Status.STALE, Status.APPROVED)
@@ -191,13 +191,8 @@ class VersionEntry:
 
 def version_history(store: Store, record_id: str) -> list[VersionEntry]:
     """Every version of a record, oldest first, as the versions table keeps them (never rewritten)."""
-    store.get(record_id)  # raises RecordNotFound for an unknown id
     entries = []
-    for version, kind, author, created_at, summary, checked, provenance in store.db.execute(
-        "SELECT version, kind, author, created_at, summary, grounding, provenance FROM versions"
-        " WHERE record_id = ? ORDER BY version",
-        (record_id,),
-    ):
+    for version, kind, author, created_at, summary, checked, provenance in store.version_rows(record_id):
         made = Provenance.model_validate_json(provenance)
         check = Grounding.model_validate_json(checked)
         entries.append(VersionEntry(version, kind, author, datetime.fromisoformat(created_at), made.engine,
@@ -207,25 +202,11 @@ def version_history(store: Store, record_id: str) -> list[VersionEntry]:
 
 
 def _set_status(store: Store, seen: Record, status: Status, reviewer: str, note: str | None, action: str) -> Saved:
-    """Like `Store.set_status`, but the record must still be at the version *and status* the decision was made
-    on: two reviewers who both saw it pending cannot overwrite each other's accept and reject."""
-    at = now().isoformat()
-    with store.transaction() as db:
-        version, current, approved = db.execute(
-            "SELECT current_version, status, approved_version FROM records WHERE id = ?", (seen.id,)
-        ).fetchone()
-        if (version, current) != (seen.version, seen.status):
-            raise ConflictError(_changed_message(seen.id, seen.version, seen.status, store.get(seen.id)))
-        approved = version if status == Status.APPROVED else None if status == Status.REJECTED else approved
-        db.execute(
-            "UPDATE records SET status = ?, approved_version = ?, updated_at = ? WHERE id = ?",
-            (status, approved, at, seen.id),
-        )
-        db.execute(
-            "INSERT INTO events (record_id, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (seen.id, version, action, reviewer, note, at),
-        )
-    return Saved(seen.id, version, status, created=False)
+    """The record must still be at the version *and status* the decision was made on."""
+    try:
+        return store.set_status(seen.id, seen.version, status, reviewer, note, action, expected_status=seen.status)
+    except ConflictError:
+        raise ConflictError(_changed_message(seen.id, seen.version, seen.status, store.get(seen.id))) from None
 
 
 def ensure_unchanged(record: Record, expected_version: int | None, expected_status: Status | None = None) -> None:

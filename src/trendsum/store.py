@@ -181,12 +181,28 @@ class Store:
         return Saved(record_id, version, status, created=False)
 
     def set_status(
-        self, record_id: str, expected_version: int, status: Status, reviewer: str, note: str | None, action: str
+        self,
+        record_id: str,
+        expected_version: int,
+        status: Status,
+        reviewer: str,
+        note: str | None,
+        action: str,
+        expected_status: Status | None = None,
     ) -> Saved:
-        """Move a record to a new review status, if nobody changed it since `expected_version` was read."""
+        """Move a record to a new review status, if nobody changed it since it was read.
+
+        Accepting or rejecting does not make a new version, so a reviewer's decision also names the status it
+        was made on: two reviewers who both saw a record pending cannot overwrite each other.
+        """
         at = now().isoformat()
         with self.transaction() as db:
             current = self._current_for_update(db, record_id, expected_version)
+            if expected_status is not None and current.status != expected_status:
+                raise ConflictError(
+                    f"{record_id} changed while you were reviewing it: you saw it {expected_status}, it is now "
+                    f"{current.status}{f' by {current.reviewed_by}' if current.reviewed_by else ''}."
+                )
             approved = current.version if status == Status.APPROVED else current.approved_version
             if status == Status.REJECTED:
                 approved = None
@@ -320,6 +336,17 @@ class Store:
                 (record_id,),
             )
         ]
+
+    def version_rows(self, record_id: str) -> list[tuple[int, str, str, str, str, str, str]]:
+        """(version, kind, author, created_at, summary, grounding, provenance) of every version, oldest first."""
+        self.get(record_id)  # raises RecordNotFound for an unknown id
+        return list(
+            self.db.execute(
+                "SELECT version, kind, author, created_at, summary, grounding, provenance FROM versions"
+                " WHERE record_id = ? ORDER BY version",
+                (record_id,),
+            )
+        )
 
     def versions(self, record_id: str) -> list[Record]:
         count = self.get(record_id).version
