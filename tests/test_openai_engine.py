@@ -290,5 +290,5 @@ def test_doctor_reports_modes_the_endpoint_supports(server: FakeOpenAI) -> None:
 def test_prompts_lists_names_and_hashes() -> None:
     result = run("prompts")
     assert result.exit_code == 0 and "summarise-v1" in result.stdout
-    data = json.loads(run("prompts", "--json").stdout)
-    assert data[0]["name"] == "summarise-v1" and len(data[0]["sha256"]) == 64
+    data = {p["name"]: p for p in json.loads(run("prompts", "--json").stdout)}
+    assert len(data["summarise-v1"]["sha256"]) == 64
