@@ -56,12 +56,15 @@ def write_jsonl(records: Iterable[Record], out: TextIO) -> int:
     return count
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# At the start of a line, '-' opens a list or a rule, '=' underlines a heading and '1.' opens a numbered list.
+_MD_LINE_START = re.compile(r"^(?:([-=])|(\d{1,9})\.)")
 
 
 def md(text: str) -> str:
-    """Escape Markdown and HTML so source text renders as text, on one line (it cannot start a heading)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Escape Markdown and HTML so source text renders as text, on one line, starting no block of its own."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\.", escaped)
 
 
 def write_markdown(records: Iterable[Record], out: TextIO, *, title: str = "Case studies") -> int:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
+from . import formats
 from .errors import IngestError, UsageError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+KINDS = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html",
+         ".docx": "docx", ".odt": "odt", ".pdf": "pdf"}  # fmt: skip
+SUPPORTED_SUFFIXES = tuple(KINDS)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+STDIN = "-"
+_RESAVE = {  # formats people send that another program can turn into one trendsum reads
+    ".doc": "in the old Word format: save it as .docx",
+    ".rtf": "Rich Text: save it as .docx or .odt",
+    ".pages": "a Pages document: export it as .docx or PDF",
+    ".wpd": "a WordPerfect document: save it as .docx",
+    ".pptx": "a presentation: export it as PDF",
+    ".odp": "a presentation: export it as PDF",
+}
 
 
 @dataclass(frozen=True)
@@ -27,35 +42,48 @@ class CaseStudy:
 
 @dataclass(frozen=True)
 class Source:
-    """A file found for ingest, with the id its record will carry."""
+    """A file found for ingest, with the id its record will carry; `data` holds what came on standard input."""
 
     path: Path
     case_id: str
+    data: bytes | None = field(default=None, repr=False)
 
 
-def discover(paths: Iterable[Path]) -> list[Source]:
+def discover(
+    paths: Iterable[Path], stdin: BinaryIO | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Source]:
     """Expand folders (recursively, sorted, hidden entries skipped) into the files to read, with stable ids.
 
     Files of unsupported types inside a folder are still returned, so that the run summary can say why they
-    were not read; a missing path is a usage error.
+    were not read; a missing path is a usage error. `-` reads one case study from `stdin`.
     """
     found: list[tuple[Path, Path]] = []
+    seen: set[Path] = set()
+    sources: list[Source] = []
     for given in paths:
-        if not given.exists():
+        if str(given) == STDIN:
+            if stdin is None:
+                raise UsageError("- means standard input, which is not available here; name a file instead.")
+            if not any(s.data is not None for s in sources):
+                sources.append(stdin_source(stdin.read(max_bytes + 1)))
+            continue
+        if not given.exists() and not given.is_symlink():
             raise UsageError(f"{given}: no such file or folder.")
         if given.is_dir():
             for path in sorted(given.rglob("*")):
                 relative = path.relative_to(given)
-                if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-                    continue
+                if any(part.startswith((".", "~$")) for part in relative.parts) or path.is_dir():
+                    continue  # hidden entries, and the lock files Word leaves beside open documents
                 if path.name.lower() == "readme.md":
                     continue  # a folder's README describes the folder; it is not a case study
                 found.append((path, relative))
         else:
             found.append((given, Path(given.name)))
-    sources: list[Source] = []
-    taken: set[str] = set()
+    taken: set[str] = {s.case_id for s in sources}
     for path, relative in found:
+        if path.resolve() in seen:
+            continue  # named twice, e.g. a folder and a file inside it
+        seen.add(path.resolve())
         case_id = _case_id(relative, with_suffix=False)
         if case_id in taken:
             case_id = _case_id(relative, with_suffix=True)
@@ -70,44 +98,174 @@ def _case_id(relative: Path, *, with_suffix: bool) -> str:
     return "/".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "case" for part in parts)
 
 
+def stdin_source(data: bytes) -> Source:
+    """Text piped in is one case study, named by its content so that piping it again is recognised."""
+    return Source(Path("<stdin>"), f"stdin-{hashlib.sha256(data).hexdigest()[:8]}", data)
+
+
 def read_case(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CaseStudy:
     """Read one file into a CaseStudy, or raise IngestError saying why it cannot be used."""
-    path = source.path
-    shown = str(path)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+    shown = str(source.path)
+    kind = KINDS.get(source.path.suffix.lower()) or (sniff(source.data) if source.data is not None else None)
+    if kind is None:
+        suffix = source.path.suffix.lower()
+        if suffix in _RESAVE:
+            raise IngestError(shown, f"is {_RESAVE[suffix]}, then summarise that")
         kinds = ", ".join(SUPPORTED_SUFFIXES)
-        raise IngestError(shown, f"unsupported file type {path.suffix or '(none)'!r}; trendsum reads {kinds}")
+        raise IngestError(shown, f"unsupported file type {source.path.suffix or '(none)'!r}; trendsum reads {kinds}")
+    raw = source.data if source.data is not None else _read_bytes(source.path, max_bytes)
+    if len(raw) > max_bytes:
+        raise IngestError(shown, f"is over the limit of {max_bytes:,} bytes (--max-bytes)")
+    warnings: tuple[str, ...] = ()
+    if kind == "text":
+        text, warnings = decode(raw, shown)
+    elif kind == "html":
+        text, warnings = decode(raw, shown, declared=_declared_charset(raw))
+        text = formats.html_text(text)
+    elif kind == "docx":
+        text = formats.docx_text(raw, shown)
+    elif kind == "odt":
+        text = formats.odt_text(raw, shown)
+    else:
+        text = formats.pdf_text(raw, shown)
+    text, cleaned = clean(text)
+    return parse_text(text, source, sha256=hashlib.sha256(raw).hexdigest(), warnings=warnings + cleaned,
+                      front_matter=kind == "text")  # fmt: skip
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    shown = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise IngestError(shown, f"file is {size:,} bytes, over the limit of {max_bytes:,} (--max-bytes)")
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError(shown, "is not a regular file (a pipe, socket or device); copy its text into a file")
+        if info.st_size > max_bytes:
+            raise IngestError(shown, f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,} (--max-bytes)")
+        with path.open("rb") as handle:
+            return handle.read(max_bytes + 1)  # the file may have grown since stat()
     except PermissionError:
-        raise IngestError(shown, "permission denied") from None
+        reason = "permission denied: ask its owner for read access, or copy it somewhere readable"
+        raise IngestError(shown, reason) from None
     except OSError as exc:
         raise IngestError(shown, f"cannot read: {exc.strerror or exc}") from None
-    text, warnings = decode(raw, shown)
-    return parse_text(text, source, sha256=hashlib.sha256(raw).hexdigest(), warnings=warnings)
 
 
-def decode(raw: bytes, shown: str) -> tuple[str, tuple[str, ...]]:
-    """Decode bytes as UTF-8 (with or without BOM) or BOM-marked UTF-16; fall back to Windows-1252 with a warning."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+def sniff(raw: bytes) -> str:
+    """What piped-in bytes are, from their first bytes: `curl ... | trendsum summarise -` should just work."""
+    head = raw[:1024].lstrip()
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if raw.startswith(b"PK\x03\x04"):
+        return "odt" if b"application/vnd.oasis.opendocument" in raw[:200] else "docx"
+    if re.match(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype html|html|head|body|main|article)\b", head, re.I):
+        return "html"
+    return "text"
+
+
+def content_groups(sources: list[Source], max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, list[Source]]:
+    """Sources whose bytes are identical, by their SHA-256, in groups of two or more (in the order given).
+
+    Only files of equal size are hashed, so the check costs a stat per file; unreadable files are left for
+    read_case to report.
+    """
+    by_size: dict[int, list[Source]] = {}
+    for source in sources:
         try:
-            return _normalise_newlines(raw.decode("utf-16")), ()
-        except UnicodeDecodeError:
-            raise IngestError(shown, "has a UTF-16 byte-order mark but is not valid UTF-16") from None
+            size = len(source.data) if source.data is not None else source.path.stat().st_size
+        except OSError:
+            continue
+        if 0 < size <= max_bytes and (source.data is not None or source.path.is_file()):
+            by_size.setdefault(size, []).append(source)
+    groups: dict[str, list[Source]] = {}
+    for same_size in by_size.values():
+        for source in same_size if len(same_size) > 1 else ():
+            try:
+                raw = source.data if source.data is not None else source.path.read_bytes()
+            except OSError:
+                continue
+            groups.setdefault(hashlib.sha256(raw).hexdigest(), []).append(source)
+    order = {id(source): i for i, source in enumerate(sources)}
+    found = sorted(((sha, g) for sha, g in groups.items() if len(g) > 1), key=lambda item: order[id(item[1][0])])
+    return dict(found)
+
+
+def decode(raw: bytes, shown: str, declared: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """Decode bytes as UTF-8 (with or without BOM) or BOM-marked UTF-16/32, else the encoding the file
+    declares (web pages do), else Windows-1252 with a warning: a guess is never stored without one."""
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if raw.startswith(bom):
+            try:
+                return _normalise_newlines(raw.decode(codec)), ()
+            except UnicodeDecodeError:
+                name = codec.upper()
+                raise IngestError(shown, f"has a {name} byte-order mark but is not valid {name}") from None
     if b"\x00" in raw[:8192]:
+        if _utf16_without_bom(raw):
+            return _normalise_newlines(_utf16_without_bom(raw) or ""), (
+                "UTF-16 without a byte-order mark: check the text, and re-save it as UTF-8",
+            )
         raise IngestError(shown, "looks binary (contains NUL bytes), not text")
     try:
         return _normalise_newlines(raw.decode("utf-8-sig")), ()
     except UnicodeDecodeError:
         pass
+    if declared:
+        try:
+            return _normalise_newlines(raw.decode(declared)), ()
+        except (UnicodeDecodeError, LookupError):
+            pass
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
         raise IngestError(shown, "is neither UTF-8, UTF-16 nor Windows-1252 text; re-save it as UTF-8") from None
     return _normalise_newlines(text), ("not UTF-8: read as Windows-1252; check its punctuation",)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """Mostly-ASCII UTF-16 has a NUL in every other byte; anything else with NULs is binary."""
+    sample = raw[:4096]
+    for codec, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if len(sample) >= 4 and zeros.count(0) >= 0.9 * len(zeros):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            return text if "\x00" not in text else None
+    return None
+
+
+def _declared_charset(raw: bytes) -> str | None:
+    match = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", raw[:4096], re.I)
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii", "replace")).name
+    except LookupError:
+        return None
+    return "cp1252" if name in ("iso8859-1", "ascii") else name  # as browsers read those labels
+
+
+# Control characters other than tab and newline cannot be shown and could drive a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# UTF-8 read as Windows-1252 somewhere upstream: "â€™" for "’", "Ã©" for "é", "Â " for a no-break space.
+_MOJIBAKE = re.compile("â€[™œ˜“”¦¢¡‘’„†•…šž\x9d]|[ÃÂ][\u00a0-\u00bf]")
+
+
+def clean(text: str) -> tuple[str, tuple[str, ...]]:
+    """Text fit to store and show, with a warning for anything that was removed or looks wrong."""
+    warnings: list[str] = []
+    text = _normalise_newlines(text).replace("\x0c", "\n")
+    text, removed = _CONTROL.subn("", text)
+    if removed:
+        warnings.append(f"removed {removed} control character(s) that cannot be shown")
+    mojibake = _MOJIBAKE.search(text)
+    if mojibake:
+        warnings.append(
+            f"text looks double-encoded (mojibake such as {mojibake.group(0)!r}): fix the file's encoding at its "
+            "source and summarise it again"
+        )
+    return text, tuple(warnings)
 
 
 def _normalise_newlines(text: str) -> str:
@@ -119,10 +277,12 @@ _META_LINE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]*(.*?)[ \t]*$")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
 
 
-def parse_text(text: str, source: Source, *, sha256: str, warnings: tuple[str, ...] = ()) -> CaseStudy:
+def parse_text(
+    text: str, source: Source, *, sha256: str, warnings: tuple[str, ...] = (), front_matter: bool = True
+) -> CaseStudy:
     """Split off front matter, find a title, and refuse text with nothing in it."""
     meta: dict[str, str] = {}
-    match = _FRONT_MATTER.match(text)
+    match = _FRONT_MATTER.match(text) if front_matter else None
     if match:
         for line in match.group(1).splitlines():
             kv = _META_LINE.match(line)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -18,12 +18,13 @@ from pydantic import ValidationError
 from . import chunking, grounding
 from .engines.base import Engine, EngineReply, GenerationRequest
 from .errors import EngineError, FatalEngineError, IngestError, SummaryFailed
-from .ingest import CaseStudy, Source, instruction_like, read_case
-from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status
+from .ingest import CaseStudy, Source, content_groups, instruction_like, read_case
+from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status, summary_schema, summary_schema_text
 from .prompts import Prompt
 from .store import Store, now
 
 NEW, UPDATED, UNCHANGED, FAILED, SKIPPED = "new", "updated", "unchanged", "failed", "skipped"
+DUPLICATE = "duplicate"  # same bytes as another source in the run: summarised once, under the other's id
 
 
 @dataclass
@@ -87,9 +88,10 @@ class RunReport:
         return sum(o.prompt_tokens for o in self.outcomes), sum(o.completion_tokens for o in self.outcomes)
 
 
-def cache_key(case: CaseStudy, engine: Engine, prompt_hash: str, language: str) -> str:
+def cache_key(case: CaseStudy | str, engine: Engine, prompt_hash: str, language: str) -> str:
     """What makes two summaries interchangeable: same source, prompt, engine, model, schema and language."""
-    parts = [case.sha256, prompt_hash, engine.name, engine.model, str(SCHEMA_VERSION), language]
+    sha256 = case if isinstance(case, str) else case.sha256
+    parts = [sha256, prompt_hash, engine.name, engine.model, str(SCHEMA_VERSION), language]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -103,13 +105,19 @@ async def summarise_all(
 ) -> RunReport:
     """Summarise every source with at most `options.concurrency` engine calls in flight."""
     report = RunReport()
-    queue = iter(sources)
+    sources = list(sources)
+    primary_of = _duplicates(sources, store, engine, prompt, options)
+    also_at: dict[str, list[str]] = {}
+    for copy, primary in primary_of.items():
+        also_at.setdefault(primary.case_id, []).append(str(copy.path))
+    queue = iter(s for s in sources if s not in primary_of)
 
     async def worker() -> None:
         for source in queue:  # workers share one iterator, so memory stays flat however many files there are
-            outcome = await summarise_one(source, store, engine, prompt, options)
+            outcome = await summarise_one(source, store, engine, prompt, options, also_at.get(source.case_id, ()))
             report.outcomes.append(outcome)
             on_outcome(outcome)
+            await asyncio.sleep(0)  # lets Ctrl-C in between cases even when the engine never waits (offline)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, options.concurrency))]
     done, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
@@ -119,10 +127,43 @@ async def summarise_all(
     for task in done:
         if task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
+    for copy, primary in primary_of.items():
+        outcome = _duplicate_outcome(copy, primary, report)
+        report.outcomes.append(outcome)
+        on_outcome(outcome)
     return report
 
 
-async def summarise_one(source: Source, store: Store, engine: Engine, prompt: Prompt, options: RunOptions) -> CaseOutcome:
+def _duplicates(
+    sources: list[Source], store: Store, engine: Engine, prompt: Prompt, options: RunOptions
+) -> dict[Source, Source]:
+    """Each source whose bytes another source has, mapped to the one copy that is summarised.
+
+    That copy is the one already in the queue for this content, if any, else the first found: a copy added
+    to the folder later never creates a second record.
+    """
+    _, prompt_hash = engine.prompt_identity(prompt)
+    primary_of: dict[Source, Source] = {}
+    for sha256, group in content_groups(sources, options.max_bytes).items():
+        key = cache_key(sha256, engine, prompt_hash, options.language)
+        first_file = min(group, key=lambda s: s.data is not None)  # a path says more than <stdin>
+        primary = next((s for s in group if store.has_version(s.case_id, key)), first_file)
+        primary_of.update({copy: primary for copy in group if copy is not primary})
+    return primary_of
+
+
+def _duplicate_outcome(copy: Source, primary: Source, report: RunReport) -> CaseOutcome:
+    first = next((o for o in report.outcomes if o.case_id == primary.case_id), None)
+    if first is not None and first.result in (FAILED, SKIPPED):
+        reason = f"same content as {primary.path}, which {first.result}: {first.reason}"
+        return CaseOutcome(str(copy.path), copy.case_id, first.result, reason=reason)
+    note = f"duplicate of {primary.case_id} ({primary.path}): same content, summarised once"
+    return CaseOutcome(str(copy.path), copy.case_id, DUPLICATE, warnings=(note,))
+
+
+async def summarise_one(
+    source: Source, store: Store, engine: Engine, prompt: Prompt, options: RunOptions, also_at: Sequence[str] = ()
+) -> CaseOutcome:
     path = str(source.path)
     try:
         case = read_case(source, max_bytes=options.max_bytes)
@@ -157,6 +198,7 @@ async def summarise_one(source: Source, store: Store, engine: Engine, prompt: Pr
     )
     flags = [f"source contains instruction-like text: {hit!r}" for hit in instruction_like(case.text)]
     flags += [f"ingest: {warning}" for warning in case.warnings]
+    flags += [f"same content also at {path}: summarised once, as this record" for path in also_at]
     saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags)
     return CaseOutcome(
         path, case.case_id, NEW if saved.created else UPDATED, saved.version, saved.status,
@@ -207,7 +249,7 @@ async def generate_summary(
     truncated answers end the case at once: asking again the same way would not change them.
     """
     messages = initial_messages(case, prompt, options.language)
-    schema = CaseSummary.model_json_schema()
+    schema = summary_schema()
     stats = _Stats()
     last_raw: str | None = None
     fallback: tuple[CaseSummary, Grounding] | None = None
@@ -261,7 +303,7 @@ def initial_messages(case: CaseStudy, prompt: Prompt, language: str) -> list[dic
         source_name=case.path,
         delimiter=case.sha256[:16],
         language=language,
-        schema=json.dumps(CaseSummary.model_json_schema(), indent=1),
+        schema=summary_schema_text(),
     )
 
 
@@ -272,8 +314,11 @@ def parse_answer(text: str | None) -> tuple[CaseSummary | None, list[str]]:
     candidate = _strip_fences(text)
     try:
         data = json.loads(candidate)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\ud800) could not be stored
     except json.JSONDecodeError as exc:
         return None, [f"the answer is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting thousands deep, bad Unicode
+        return None, [f"the answer is not usable JSON ({type(exc).__name__}: {str(exc)[:200]})"]
     try:
         return CaseSummary.model_validate(data), []
     except ValidationError as exc:

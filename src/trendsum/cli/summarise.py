@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .. import engines, ingest, prompts
 from ..render import run_summary
 from ..errors import ConfigError
-from ..summarise import FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
+from ..summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
 from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, make_app, translate_errors
 
 
@@ -22,7 +23,10 @@ def register(app: typer.Typer) -> None:
 
 @translate_errors
 def summarise_command(
-    paths: Annotated[list[Path], typer.Argument(help="Case-study files or folders (searched recursively).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Case-study files or folders (searched recursively), or - for one on standard input."),
+    ],
     db: DbOption = None,
     engine: Annotated[
         str | None,
@@ -60,17 +64,20 @@ def summarise_command(
 ) -> None:
     """Summarise case studies into the review queue, where every record waits, unapproved, for a person.
 
-    Unchanged files already summarised with the same engine, model and prompt are skipped without a call.
+    Reads .txt, .md, .html, .docx, .odt and .pdf (text layer). Unchanged files already summarised with the
+    same engine, model and prompt are skipped without a call; identical files are summarised once.
     Exit code 0 when every file was summarised or unchanged, 1 when some failed (listed at the end).
 
-    Example: `trendsum summarise inputs/`
+    Example: `trendsum summarise inputs/`, or `pbpaste | trendsum summarise -`
     """
     app = make_app(db=db, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, mode=mode,
                    prompt=prompt, concurrency=concurrency, max_attempts=max_attempts, max_bytes=max_bytes,
                    language=language, timeout=timeout, max_retries=max_retries, max_input_tokens=max_input_tokens,
                    max_cost=max_cost)  # fmt: skip
     settings = app.settings
-    sources = ingest.discover(paths)
+    if any(str(path) == ingest.STDIN for path in paths) and sys.stdin.isatty():
+        app.err.print("Reading one case study from standard input: paste it, then press Ctrl-D.")
+    sources = ingest.discover(paths, typer.get_binary_stream("stdin"), max_bytes=settings.max_bytes)
     template = prompts.load(settings.prompt)
     if not sources:
         app.err.print("No case-study files found.")
@@ -104,7 +111,9 @@ def summarise_command(
         task = progress.add_task("summarising", total=len(sources), status="")
 
         def advance(outcome: CaseOutcome) -> None:
-            key = {FAILED: "failed", SKIPPED: "failed", UNCHANGED: "cached"}.get(outcome.result, "done")
+            key = {FAILED: "failed", SKIPPED: "failed", UNCHANGED: "cached", DUPLICATE: "cached"}.get(
+                outcome.result, "done"
+            )
             counts[key] += 1
             counts["tokens"] += outcome.prompt_tokens + outcome.completion_tokens
             status = f"done {counts['done']} · cached {counts['cached']} · failed {counts['failed']}"
