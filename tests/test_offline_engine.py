@@ -111,3 +111,26 @@ def _request(case):
     from trendsum.prompts import load
 
     return GenerationRequest(case=case, prompt=load(), messages=[], schema={})
+
+
+def test_laws_named_with_a_year_do_not_date_the_work() -> None:
+    text = ("# Records\n\nIn 2022 the council moved its records online, as the Planning Rules 2024 and the Data Act 2025 "
+            "allow.\nIt removed duplicate entries (approximately 2040) along the way.\n")  # fmt: skip
+    assert summarise_case(case_of(text)).year == 2022
+
+
+def test_a_role_is_not_an_organisation() -> None:
+    text = ("# Council of the Isles of Tarn: moving records\n\n| Head of Service | Records Lead |\n\n"
+            "The Council of the Isles of Tarn moved every paper record into a new system in 2024.\n")  # fmt: skip
+    assert summarise_case(case_of(text)).organisation == "Council of the Isles of Tarn"
+
+
+def test_unnamed_sub_headings_keep_their_parents_section_and_ui_text_is_ignored() -> None:
+    text = ("# Moving land records\n\nClick on any item to read more.\n\n## Resolving issues\n\n### Old addresses\n\n"
+            "Thousands of records had addresses that no longer existed on any map.\n\n"
+            "## Results\n\nAs a result, searches now take two days instead of ten.\n")  # fmt: skip
+    summary = summarise_case(case_of(text))
+    assert [p.text for p in summary.challenges] == [
+        "Thousands of records had addresses that no longer existed on any map."
+    ]
+    assert "Click" not in summary.overview.text

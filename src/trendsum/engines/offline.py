@@ -80,6 +80,11 @@ _ABBREVIATIONS = re.compile(
 )
 _YEAR = re.compile(r"\b(199\d|20[0-4]\d)\b")
 _FUTURE_YEAR = re.compile(r"\b(?:by|until|before|to|target|targets|through|till|in the year)\s+(?:\w+\s+)?$", re.I)
+# "Infrastructure Act 2015", "LLC Rules 2018": the year a law was made, not the year of the work
+# "approximately 2000 entries": a count that looks like a year
+_QUANTITY = re.compile(r"\b(?:approximately|approx\.?|about|over|under|nearly|almost|roughly|more than|fewer than|"
+                       r"less than|up to)\s+$", re.I)
+_LAW_YEAR = re.compile(r"\b(?:Act|Acts|Rules|Regulations|Order|Bill|Directive|Code|Measure)(?: \([^)]*\))?\s+$")
 _ORG_PATTERNS = [
     re.compile(
         r"\b(?:(?:City|Royal Borough|London Borough|Metropolitan Borough|County Borough|Borough) of )?"
@@ -87,6 +92,7 @@ _ORG_PATTERNS = [
         r"(?:City |County |Borough |District |Metropolitan Borough |County Borough |Town |Parish )?Council\b"
     ),
     re.compile(r"\b(?:Gemeente|Municipality of|City of) [A-Z][\w'\u2019-]+(?: [A-Z][\w-]+)?"),
+    re.compile(r"\bCouncil of (?:the )?[A-Z][\w-]+(?: (?:of |and |the )*[A-Z][\w-]+)*"),
     re.compile(r"\bNHS(?: [A-Z][\w&]*){1,3}\b"),
     re.compile(r"\bNHS [A-Z][\w&]*(?: [A-Z][\w&]*){0,5} (?:Trust|Board|Scotland|Wales|England)\b"),
     re.compile(
@@ -96,6 +102,7 @@ _ORG_PATTERNS = [
 ]
 _TITLE_ORG = re.compile(r"^((?:[A-Z][\w'\u2019&.-]*(?: (?:and|of|the|for|upon|on))? ){0,5}[A-Z][\w'\u2019&.-]*)\s*(?::|\s[-\u2013\u2014]\s)")
 _ORG_NOISE = re.compile(r"^(?:The|Our|This|That|These|Each|Every|A|An|Its|Their|Local|In|At|For|With|By) ")
+_ROLE = re.compile(r"^(?:Head|Director|Manager|Officer|Chief|Lead|Leader|Member|Team|Project|Assistant|Deputy)\b")
 _GENERIC_ORG = re.compile(r"^(?:(?:Town|Parish|City|County|Borough|District|Local|The) )*Council$")
 
 
@@ -158,6 +165,7 @@ def split_sentences(text: str) -> list[_Sentence]:
     """Sentences with their offsets, the section their heading implies, and their block."""
     sentences: list[_Sentence] = []
     section: str | None = None
+    parent_level = 0  # level of the heading that set `section`; an unnamed sub-heading below it keeps it
     block = 0
     offset = 0
     paragraph: list[tuple[int, str]] = []  # (offset, line) of the paragraph being gathered
@@ -176,7 +184,10 @@ def split_sentences(text: str) -> list[_Sentence]:
         heading = _MD_HEADING.match(stripped) or _bare_heading(stripped)
         if heading is not None:
             flush()
-            section = _heading_section(heading if isinstance(heading, str) else heading.group(2))
+            level = 7 if isinstance(heading, str) else len(heading.group(1))
+            named = _heading_section(heading if isinstance(heading, str) else heading.group(2))
+            if named is not None or level <= parent_level or section is None:
+                section, parent_level = named, (level if named is not None else 0)
         elif not stripped:
             flush()
         elif _BULLET.match(line):
@@ -224,11 +235,14 @@ def _sentences_in(text: str, start: int, end: int, section: str | None, block: i
     return [p for p in pieces if p.text]
 
 
+_BOILERPLATE = re.compile(r"\bclick (?:on|here)\b|\bread more\b|\baccept (?:all )?cookies\b|\bsubscribe to\b", re.I)
+
+
 def _usable(sentence: str) -> bool:
     words = sentence.split()
     if len(words) < 5 or len(words) > 80:
         return False
-    if sentence.startswith(("!", "<", "|", "http")) or sentence.count("](") > 2:
+    if sentence.startswith(("!", "<", "|", "http")) or sentence.count("](") > 2 or _BOILERPLATE.search(sentence):
         return False
     return sum(ch.isalpha() for ch in sentence) > len(sentence) * 0.5
 
@@ -314,7 +328,11 @@ def _trend(text: str) -> Trend:
 
 
 def _year(text: str) -> int | None:
-    years = [int(m.group(1)) for m in _YEAR.finditer(text) if not _FUTURE_YEAR.search(text[max(0, m.start() - 25) : m.start()])]
+    years = []
+    for match in _YEAR.finditer(text):
+        before = text[max(0, match.start() - 40) : match.start()]
+        if not (_FUTURE_YEAR.search(before) or _LAW_YEAR.search(before) or _QUANTITY.search(before)):
+            years.append(int(match.group(1)))
     return max(years) if years else None
 
 
@@ -364,7 +382,7 @@ def _organisation(case: CaseStudy) -> str | None:
                 name = _ORG_NOISE.sub("", match.group(0).strip(" ,"))
                 while _ORG_NOISE.match(name):
                     name = _ORG_NOISE.sub("", name)
-                if _GENERIC_ORG.match(name) or len(name.split()) < 2:
+                if _GENERIC_ORG.match(name) or _ROLE.match(name) or len(name.split()) < 2:
                     continue
                 counts[name] += 1
                 first_seen.setdefault(name, len(first_seen))
