@@ -1,4 +1,4 @@
-"""Writers for approved records: JSON Lines and Markdown. Text from sources is escaped for each format."""
+"""Writers for approved records: JSON Lines, JSON, CSV and Markdown (Word is in `report_docx`). Text from sources is escaped for each format."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from .models import SECTION_TITLES, SECTIONS, Point, Record, Status, Trend
 
-FORMATS = ("jsonl", "markdown")
+FORMATS = ("jsonl", "json", "csv", "markdown")
 
 
 def record_dict(record: Record) -> dict[str, Any]:
@@ -131,3 +131,99 @@ def _markdown_point(record: Record, path: str, point: Point, *, bullet: bool = T
     for quote in point.evidence:
         yield f"{indent}> “{md(quote)}”\n"
     yield "\n"
+
+
+def write_json(records: Iterable[Record], out: TextIO) -> int:
+    """One JSON array of the same objects as JSON Lines, written as it goes (memory stays flat)."""
+    count = 0
+    out.write("[")
+    for record in records:
+        out.write(("," if count else "") + "\n" + json.dumps(record_dict(record), ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+CSV_COLUMNS = (
+    "approval", "id", "version", "status", "language", "title", "organisation", "nation", "year", "trend",
+    "uses_ai", "criteria", "overview", "ai_application", *SECTIONS, "evidence", "grounded", "approved_by",
+    "approved_at", "engine", "model", "prompt", "source_path", "source_sha256",
+)  # fmt: skip
+
+
+def write_csv(records: Iterable[Record], out: TextIO) -> int:
+    """One row per record; a section's points go in one cell, one point a line, so a spreadsheet reads them.
+
+    Unapproved records say NOT APPROVED in the first column. A cell that would start with = + - or @ gets a
+    leading apostrophe, so a spreadsheet shows source text as text instead of running it as a formula.
+    """
+    import csv
+
+    from .criteria import BY_NAME, evaluate
+
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for record in records:
+        s, p = record.summary, record.provenance
+        approved = record.status == Status.APPROVED
+        checked = evaluate(s)
+        failing = [f"{name} ({checked.reasons[name]})" for name in checked.failing() if BY_NAME[name].selection]
+        evidence = [
+            f"{_point_label(path)}: \u201c{' '.join(quote.split())}\u201d"
+            for path, point in s.points()
+            for quote in point.evidence
+        ]
+        row = {
+            "approval": "approved" if approved else f"NOT APPROVED ({record.status}): not for publication",
+            "id": record.id,
+            "version": record.version,
+            "status": str(record.status),
+            "language": p.language,
+            "title": s.title,
+            "organisation": s.organisation or "",
+            "nation": s.nation or "",
+            "year": s.year if s.year is not None else "",
+            "trend": str(s.trend),
+            "uses_ai": "yes" if checked.met["uses-ai"] else "no",
+            "criteria": "meets all" if checked.selected else "fails: " + "; ".join(failing),
+            "overview": _csv_point(record, "overview", s.overview),
+            "ai_application": _csv_point(record, "ai_application", s.ai_application) if s.ai_application else "",
+            **{
+                section: "\n".join(
+                    "\u2022 " + _csv_point(record, f"{section}[{i}]", point)
+                    for i, point in enumerate(getattr(s, section))
+                )
+                for section in SECTIONS
+            },
+            "evidence": "\n".join(evidence),
+            "grounded": f"{record.grounding.supported}/{record.grounding.total}",
+            "approved_by": record.reviewed_by if approved and record.reviewed_by else "",
+            "approved_at": f"{record.reviewed_at:%Y-%m-%d}" if approved and record.reviewed_at else "",
+            "engine": p.engine,
+            "model": p.model,
+            "prompt": p.prompt_name,
+            "source_path": p.source_path,
+            "source_sha256": p.source_sha256,
+        }
+        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        count += 1
+    return count
+
+
+def _point_label(path: str) -> str:
+    """'challenges[1]' -> 'Challenges 2', as a reader counts."""
+    name, _, index = path.partition("[")
+    title = SECTION_TITLES.get(name, name)
+    return f"{title} {int(index.rstrip(']')) + 1}" if index else title
+
+
+def _csv_point(record: Record, path: str, point: Point) -> str:
+    flag = "" if record.grounding.is_supported(path) else " [quote not found in source]"
+    return " ".join(point.text.split()) + flag
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -145,3 +145,58 @@ def m002_endpoint_modes(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m003_analyses(db: sqlite3.Connection) -> None:
+    """Cross-case analyses per trend and language: reviewed and versioned like records, kept forever."""
+    run_script(
+        db,
+        """
+        CREATE TABLE analyses (
+            id TEXT PRIMARY KEY,
+            trend TEXT NOT NULL,
+            language TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'stale')),
+            current_version INTEGER NOT NULL,
+            approved_version INTEGER,
+            engine TEXT NOT NULL,
+            cases INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (trend, language)
+        );
+
+        CREATE TABLE analysis_versions (
+            analysis_id TEXT NOT NULL REFERENCES analyses(id),
+            version INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            body TEXT NOT NULL,
+            provenance TEXT NOT NULL,
+            cache_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (analysis_id, version)
+        );
+        CREATE INDEX analysis_versions_cache ON analysis_versions(cache_key);
+
+        CREATE TABLE analysis_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            analysis_id TEXT NOT NULL REFERENCES analyses(id),
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            note TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX analysis_events_analysis ON analysis_events(analysis_id, id);
+
+        CREATE TRIGGER analysis_versions_no_update BEFORE UPDATE ON analysis_versions
+            BEGIN SELECT RAISE(ABORT, 'analysis versions are never overwritten'); END;
+        CREATE TRIGGER analysis_versions_no_delete BEFORE DELETE ON analysis_versions
+            BEGIN SELECT RAISE(ABORT, 'analysis versions are never deleted'); END;
+        CREATE TRIGGER analysis_events_no_update BEFORE UPDATE ON analysis_events
+            BEGIN SELECT RAISE(ABORT, 'analysis events are append-only'); END;
+        CREATE TRIGGER analysis_events_no_delete BEFORE DELETE ON analysis_events
+            BEGIN SELECT RAISE(ABORT, 'analysis events are append-only'); END;
+        """,
+    )

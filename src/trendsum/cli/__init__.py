@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import doctor, export, records, review, summarise
+from . import analyse, coverage, doctor, export, records, review, summarise
 
 app = typer.Typer(
     name="trendsum",
@@ -21,6 +21,8 @@ summarise.register(app)
 records.register(app)
 app.add_typer(review.app, name="review")
 export.register(app)
+app.add_typer(analyse.app, name="analyse")
+coverage.register(app)
 doctor.register(app)
 
 

@@ -1,4 +1,4 @@
-"""`trendsum export`: approved records to JSON Lines (stdout) or Markdown."""
+"""`trendsum export`: approved records to JSON Lines (stdout), JSON, CSV, Markdown or a Word report."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from .. import export
 from ..models import Status
+from ..report import DEFAULT_TITLE, FORMATS, export_records
+from ..selection import Selection
 from .common import DbOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
 
 
@@ -19,36 +20,58 @@ def register(app: typer.Typer) -> None:
 
 @translate_errors
 def export_command(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or markdown.")] = "jsonl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, json, csv, markdown or docx.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout (docx needs one).")
+    ] = None,
     status: StatusOption = None,
     trend: TrendOption = None,
     nation: NationOption = None,
+    since: Annotated[int | None, typer.Option("--since", help="Only work from this year on, e.g. 2023.")] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Only records summarised in this language, e.g. en or nl.")
+    ] = None,
+    mixed_languages: Annotated[
+        bool, typer.Option("--mixed-languages", help="Let a Markdown or Word report mix languages.")
+    ] = False,
+    title: Annotated[str, typer.Option(help="Title of a Markdown or Word report.")] = DEFAULT_TITLE,
     db: DbOption = None,
 ) -> None:
     """Export approved records (only approved ones unless --status says otherwise).
 
-    Records of any other status are marked NOT APPROVED in Markdown.
+    Records of any other status are marked NOT APPROVED in CSV, Markdown and Word. A Word report has a
+    title page, contents, a chapter per trend with its approved cross-case analysis, and the evidence in an
+    appendix. Reports are built from one language.
 
-    Examples: `trendsum export > approved.jsonl`, `trendsum export -f markdown -o outputs/report.md`
+    Examples: `trendsum export > approved.jsonl`, `trendsum export -f csv -o outputs/cases.csv`,
+    `trendsum export -f docx -o outputs/report.docx --since 2023 --language en`
     """
-    if fmt not in export.FORMATS:
-        raise typer.BadParameter(f"choose one of {', '.join(export.FORMATS)}", param_hint="--format")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     app = make_app(db=db)
-    statuses = status or [Status.APPROVED]
+    selection = Selection(tuple(status or [Status.APPROVED]), trend, nation, since, language)
     with app.store() as store:
-        rows = store.rows(statuses, trend, nation)
-        stale = store.count([Status.STALE]) if Status.STALE not in statuses else 0
-        records = store.records(rows)
-        out = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
-        try:
-            count = export.write_jsonl(records, out) if fmt == "jsonl" else export.write_markdown(records, out)
-        finally:
-            if output:
-                out.close()
+        if fmt == "docx" or output is None:
+            result = export_records(store, fmt, selection, out=sys.stdout, path=output, title=title,
+                                    mixed_languages=mixed_languages)  # fmt: skip
+        else:
+            # a spreadsheet opens UTF-8 CSV correctly only with a byte-order mark; the csv module ends its lines
+            encoding, newline = ("utf-8-sig", "") if fmt == "csv" else ("utf-8", "\n")
+            with output.open("w", encoding=encoding, newline=newline) as out:
+                result = export_records(store, fmt, selection, out=out, title=title, mixed_languages=mixed_languages)
     where = f" to {output}" if output else ""
-    app.err.print(f"Exported {count} record(s){where} ({', '.join(statuses)}).", highlight=False)
-    if stale:
-        app.err.print(f"[yellow]{stale} stale record(s) left out: their source changed after approval; review them.[/]")
-    if count == 0 and statuses == [Status.APPROVED]:
+    statuses = ", ".join(selection.statuses)
+    app.err.print(f"Exported {result.count} record(s){where} ({statuses}).", highlight=False)
+    if result.analyses:
+        app.err.print(f"With the approved cross-case analyses {', '.join(result.analyses)}.", highlight=False)
+    if result.unapproved:
+        app.err.print(f"[yellow]{result.unapproved} record(s) are NOT APPROVED and marked as such.[/]")
+    for warning in result.warnings:
+        app.err.print(f"[yellow]Note:[/] {warning}", highlight=False)
+    if result.stale_left_out:
+        app.err.print(
+            f"[yellow]{result.stale_left_out} stale record(s) left out: their source changed after approval; "
+            "review them.[/]"
+        )
+    if result.count == 0 and selection.approved_only and not selection.narrowed:
         app.err.print("Nothing is approved yet: `trendsum review accept ID ...` approves records.")

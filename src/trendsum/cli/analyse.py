@@ -1,0 +1,171 @@
+"""`trendsum analyse ...`: cross-case analysis per trend from approved records, and its review."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from .. import analysis, analysis_store, engines, review
+from ..models import Status
+from ..render_collection import analyse_summary, analyses_table, analysis_view
+from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, make_app, translate_errors
+
+app = typer.Typer(
+    help="Cross-case analysis per trend (risks and challenges, where to start, application areas), from approved "
+    "records only; each analysis waits, pending, for a person to accept it.",
+    invoke_without_command=True,
+)
+
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Analysis id, as `trendsum analyse list` shows it.")]
+ReviewerOption = Annotated[
+    str | None,
+    typer.Option("--reviewer", "-r", help="Your name. [default: TRENDSUM_REVIEWER, config, or your login]"),
+]
+ExpectOption = Annotated[
+    int | None, typer.Option("--expect-version", help="Fail unless the analysis is still at this version.")
+]
+LanguageOption = Annotated[
+    str | None, typer.Option("--language", help="Analyse the records summarised in this language. [default: en]")
+]
+
+
+@app.callback()
+@translate_errors
+def analyse_command(
+    ctx: typer.Context,
+    trend: TrendOption = None,
+    language: LanguageOption = None,
+    engine: Annotated[
+        str | None, typer.Option(help="offline, openai, or auto: openai when a key or base URL is configured.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name for the OpenAI-compatible engine.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    api_key_env: Annotated[str | None, typer.Option(help="Name of the variable holding the API key.")] = None,
+    mode: Annotated[str | None, typer.Option(help="Structured output mode (auto, json_schema, tools, ...).")] = None,
+    prompt: Annotated[str, typer.Option(help="Analysis prompt from prompts/.")] = analysis.DEFAULT_PROMPT,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="Attempts when answers fail validation. [default: 3]")
+    ] = None,
+    max_retries: Annotated[int | None, typer.Option(help="Transport retries per call. [default: 4]")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer. [default: 120]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Analyse again even if the cases did not change.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Analyse each trend's approved case studies (or one trend's) into a pending analysis to review.
+
+    Only approved records are read; every finding cites the cases it draws on. With nothing changed since
+    the last run, no call is made. Then: `trendsum analyse show ID`, `trendsum analyse accept ID`.
+
+    Example: `trendsum analyse --trend "harnessing data"`
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app_ = make_app(db=db, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, mode=mode,
+                    max_attempts=max_attempts, max_retries=max_retries, timeout=timeout, language=language)  # fmt: skip
+    settings = app_.settings
+    with app_.store() as store:
+        trends = analysis.trends_to_analyse(store, trend)
+        if not trends:
+            app_.err.print("No approved records to analyse: approve some with `trendsum review` first.")
+            raise typer.Exit(EXIT_FAILURES)
+        offline = settings.resolved_engine() == "offline"
+        template = None if offline else analysis.load_prompt(prompt)
+        chosen = None if offline else engines.build(settings, memory=store)
+        app_.err.print("Engine: " + ("[cyan]offline[/] (themes from shared key terms)" if chosen is None
+                                     else f"{chosen.name} model [bold]{chosen.model}[/]"), highlight=False)  # fmt: skip
+
+        async def run_all() -> list[analysis.AnalysisOutcome]:
+            try:
+                return [
+                    await analysis.analyse_trend(store, t, settings.language, chosen, template,
+                                                 max_attempts=settings.max_attempts, force=force)
+                    for t in trends
+                ]  # fmt: skip
+            finally:
+                if chosen is not None:
+                    await chosen.aclose()
+
+        outcomes = asyncio.run(run_all())
+    app_.err.print(analyse_summary(outcomes))
+    if any(o.result in (analysis.NEW, analysis.UPDATED) for o in outcomes):
+        app_.err.print("Next: `trendsum analyse show ID`, then `trendsum analyse accept ID` or `reject ID -n why`.")
+    if any(o.result == analysis.FAILED for o in outcomes):
+        raise typer.Exit(EXIT_FAILURES)
+
+
+@app.command("list")
+@translate_errors
+def list_command(
+    status: StatusOption = None,
+    trend: TrendOption = None,
+    language: LanguageOption = None,
+    db: DbOption = None,
+) -> None:
+    """List the analyses: id, trend, language, status, how many cases each draws on."""
+    app_ = make_app(db=db)
+    with app_.store() as store:
+        rows = analysis_store.rows(store, tuple(status or ()), trend, language)
+    if not rows:
+        app_.err.print("No analyses yet: `trendsum analyse` makes them from approved records.")
+        return
+    app_.out.print(analyses_table(rows))
+
+
+@app.command("show")
+@translate_errors
+def show_command(
+    analysis_id: IdArgument,
+    version: Annotated[int | None, typer.Option(help="An earlier version instead of the current one.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show an analysis: each finding with the cases it cites, its provenance and its review history.
+
+    Example: `trendsum analyse show harnessing-data.en`
+    """
+    app_ = make_app(db=db)
+    with app_.store() as store:
+        shown = analysis_store.get(store, analysis_id, version)
+        events = analysis_store.events(store, analysis_id)
+    app_.out.print(analysis_view(shown, events))
+
+
+@app.command("accept")
+@translate_errors
+def accept_command(
+    analysis_id: IdArgument,
+    reviewer: ReviewerOption = None,
+    note: Annotated[str | None, typer.Option("--note", "-n", help="Why, e.g. 'checked against the cases'.")] = None,
+    expect_version: ExpectOption = None,
+    db: DbOption = None,
+) -> None:
+    """Approve an analysis so that reports include it. Refused if a case it draws on changed since.
+
+    Example: `trendsum analyse accept harnessing-data.en -r "A. Researcher" -n "checked"`
+    """
+    app_ = make_app(db=db, reviewer=reviewer)
+    who = review.reviewer_name(reviewer, app_.settings.reviewer)
+    with app_.store() as store:
+        saved = analysis.accept(store, analysis_id, who, note, expected_version=expect_version)
+    app_.err.print(f"{saved.record_id} v{saved.version}: approved by {who}", highlight=False)
+
+
+@app.command("reject")
+@translate_errors
+def reject_command(
+    analysis_id: IdArgument,
+    note: Annotated[str, typer.Option("--note", "-n", help="Why it is rejected (required).")],
+    reviewer: ReviewerOption = None,
+    expect_version: ExpectOption = None,
+    db: DbOption = None,
+) -> None:
+    """Reject an analysis, with the reason; reports leave it out.
+
+    Example: `trendsum analyse reject cyber-security.en -n "overstates the phishing results"`
+    """
+    app_ = make_app(db=db, reviewer=reviewer)
+    who = review.reviewer_name(reviewer, app_.settings.reviewer)
+    with app_.store() as store:
+        saved = analysis.reject(store, analysis_id, who, note, expected_version=expect_version)
+    app_.err.print(f"{saved.record_id} v{saved.version}: {Status.REJECTED} by {who}", highlight=False)

@@ -1,0 +1,120 @@
+"""One validated structured call: ask, validate, re-ask with the precise problems, a bounded number of times.
+
+The same loop as `summarise.generate_summary`, made generic so that other structured answers (the cross-case
+analysis) go through it: the caller supplies the validator, which parses the answer and checks its grounding
+rules, and returns either the value or the problems to show the model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .engines.base import Engine, GenerationRequest
+from .errors import EngineError, FatalEngineError, TrendsumError
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class StructuredCallFailed(TrendsumError):
+    """Every attempt failed; carries the reason, the attempts made and the last raw answer."""
+
+    def __init__(self, reason: str, attempts: int, last_raw: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.attempts = attempts
+        self.last_raw = last_raw
+
+
+@dataclass
+class CallStats:
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    mode: str | None = None
+
+
+@dataclass
+class Validated(Generic[T]):
+    value: T
+    stats: CallStats
+
+
+async def validated_call(
+    engine: Engine,
+    messages: list[dict[str, str]],
+    make_request: Callable[[list[dict[str, str]]], GenerationRequest],
+    validate: Callable[[str], tuple[T | None, list[str]]],
+    *,
+    max_attempts: int,
+    reask: Callable[[list[str]], str],
+) -> Validated[T]:
+    """Call the engine until `validate` accepts an answer, showing the model its problems each time.
+
+    Refusals and truncated answers end at once: asking again the same way would not change them.
+    """
+    stats = CallStats()
+    last_raw: str | None = None
+    problems: list[str] = []
+    messages = list(messages)
+    for attempt in range(1, max_attempts + 1):
+        stats.attempts = attempt
+        try:
+            reply = await engine.generate(make_request(list(messages)))
+        except FatalEngineError:
+            raise
+        except EngineError as exc:
+            raise StructuredCallFailed(str(exc), attempt, last_raw) from None
+        stats.prompt_tokens += reply.prompt_tokens
+        stats.completion_tokens += reply.completion_tokens
+        stats.mode = reply.mode or stats.mode
+        last_raw = reply.text
+        if reply.refusal:
+            raise StructuredCallFailed(f"the model refused: {reply.refusal}", attempt, reply.refusal)
+        if reply.finish_reason == "length":
+            raise StructuredCallFailed(
+                "the answer was truncated (finish_reason=length): raise --max-output-tokens", attempt, last_raw
+            )
+        value, problems = validate(reply.text or "")
+        if value is not None and not problems:
+            return Validated(value, stats)
+        messages += [{"role": "assistant", "content": reply.text or ""}, {"role": "user", "content": reask(problems)}]
+    raise StructuredCallFailed(
+        f"no valid answer after {max_attempts} attempt(s): {'; '.join(problems)[:500]}", max_attempts, last_raw
+    )
+
+
+def parse_model(text: str, model: type[M]) -> tuple[M | None, list[str]]:
+    """The answer as `model`, or the precise problems (JSON syntax, then validation errors) to show the model."""
+    if not text.strip():
+        return None, ["the answer was empty; reply with one JSON object"]
+    candidate = strip_fences(text)
+    try:
+        data: Any = json.loads(candidate)
+    except json.JSONDecodeError as exc:
+        return None, [f"the answer is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
+    except (ValueError, RecursionError) as exc:
+        return None, [f"the answer is not usable JSON ({type(exc).__name__}: {str(exc)[:200]})"]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False)[:20]:
+            where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            problems.append(f"{where}: {error['msg']}")
+        return None, problems
+
+
+def strip_fences(text: str) -> str:
+    """A JSON answer wrapped in a ``` block, as some models reply even when told not to."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        if stripped.rstrip().endswith("```"):
+            stripped = stripped.rstrip()[:-3]
+    return stripped.strip()

@@ -1,0 +1,84 @@
+"""Languages: the LLM is asked for the summary language, quotes stay verbatim, reports are one language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
+from fake_openai import FakeOpenAI, answer_for
+from helpers import jsonl, run
+
+KEY = "test-key-language-0000"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with FakeOpenAI() as fake:
+        yield fake
+    assert not fake.unexpected, f"{len(fake.unexpected)} request(s) after the script ran dry"
+
+
+def two_languages(tmp_path: Path) -> None:
+    """Two English and one Dutch-labelled record, all approved (offline: the language is what was asked)."""
+    english, dutch = tmp_path / "en", tmp_path / "nl"
+    english.mkdir()
+    dutch.mkdir()
+    (english / "tayside-blue-badges.md").write_text(HEADED, encoding="utf-8")
+    (english / "harbourside-housing.txt").write_text(PROSE_NO_LESSONS, encoding="utf-8")
+    (dutch / "rct-school-transport.md").write_text(WELSH_AI, encoding="utf-8")
+    assert run("summarise", str(english), "--language", "en").exit_code == 0
+    assert run("summarise", str(dutch), "--language", "nl").exit_code == 0
+    for record_id in ("tayside-blue-badges", "harbourside-housing", "rct-school-transport"):
+        assert run("review", "accept", record_id, "-r", "A. Researcher", "--allow-ungrounded").exit_code == 0
+
+
+def test_summarise_in_dutch_asks_for_dutch_keeps_quotes_verbatim_and_stores_the_language(
+    server: FakeOpenAI, tmp_path: Path
+) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "harbourside-housing.txt").write_text(PROSE_NO_LESSONS, encoding="utf-8")
+    server.enqueue(answer_for)
+    result = run("summarise", str(folder), "--engine", "openai", "--base-url", server.url, "--model", "test-model",
+                 "--language", "nl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    system = server.chat_requests[0].body["messages"][0]["content"]
+    assert "Write the summary text in this language: nl." in system
+    assert "Evidence quotes stay in the case study's own language" in system
+    record = jsonl(run("export", "--status", "pending").stdout)[0]
+    assert record["provenance"]["language"] == "nl"
+    assert record["grounding"]["supported"] == record["grounding"]["total"]  # every quote is in the source
+
+
+def test_export_filters_one_language_and_reports_refuse_to_mix(tmp_path: Path) -> None:
+    two_languages(tmp_path)
+    everything = jsonl(run("export").stdout)  # machine formats say each record's language and may mix
+    assert sorted(r["provenance"]["language"] for r in everything) == ["en", "en", "nl"]
+    assert [r["id"] for r in jsonl(run("export", "--language", "nl").stdout)] == ["rct-school-transport"]
+
+    mixed = run("export", "-f", "markdown")
+    assert mixed.exit_code == 2
+    assert "en (2) and nl (1)" in mixed.stderr and "--language" in mixed.stderr
+    assert mixed.stdout == ""
+    word = run("export", "-f", "docx", "-o", str(tmp_path / "r.docx"))
+    assert word.exit_code == 2 and not (tmp_path / "r.docx").exists()
+
+    english = run("export", "-f", "markdown", "--language", "en")
+    assert english.exit_code == 0, english.stderr
+    assert "Tayside" in english.stdout and "Cwm Taf" not in english.stdout
+    assert run("export", "-f", "markdown", "--mixed-languages").exit_code == 0
+
+
+def test_dutch_word_report_uses_dutch_headings(tmp_path: Path) -> None:
+    import docx
+
+    two_languages(tmp_path)
+    out = tmp_path / "rapport.docx"
+    result = run("export", "-f", "docx", "-o", str(out), "--language", "nl")
+    assert result.exit_code == 0, result.stderr
+    headings = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "1. Data benutten"
+    assert "Overzicht" in headings and "Lessen" in headings and "Bijlage: bewijs" in headings
