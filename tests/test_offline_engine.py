@@ -134,3 +134,27 @@ def test_unnamed_sub_headings_keep_their_parents_section_and_ui_text_is_ignored(
         "Thousands of records had addresses that no longer existed on any map."
     ]
     assert "Click" not in summary.overview.text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The council considered buying an AI-based email filter, but decided not to at this stage.",
+        "The team considered a predictive model but found that three simple rules captured most of the risk.",
+        "A machine learning approach was rejected by the ethics board early on.",
+    ],
+)
+def test_ai_considered_and_decided_against_is_not_an_ai_case(sentence: str) -> None:
+    text = f"# Phishing drills\n\nThe council trained every member of staff to report phishing emails in 2024.\n{sentence}\n"
+    assert summarise_case(case_of(text)).ai_application is None
+
+
+def test_a_plain_text_title_line_is_not_the_overview() -> None:
+    summary = summarise_case(case_of(PROSE_NO_LESSONS, "harbourside.txt"))
+    assert summary.overview.text.startswith("Harbourside Borough Council in England runs a housing register")
+
+
+def test_ai_that_was_used_despite_a_but_is_still_an_ai_case() -> None:
+    text = ("# Repairs triage\n\nThe council used a machine learning model to sort repair requests in 2024, "
+            "but found that staff still checked the urgent ones by hand.\n")  # fmt: skip
+    assert summarise_case(case_of(text)).ai_application is not None

@@ -121,4 +121,10 @@ AI_TERMS = (
     r"generative|\bGenAI\b|Copilot|\bGPT|natural language processing|\bNLP\b|computer vision|predictive model|"
     r"speech recognition|speech-to-text|neural network|virtual assistant|image recognition|automated transcription"
 )
-AI_NEGATION = r"\b(?:no|not|without|never|nor)\b[^.;]{0,40}?(?:" + AI_TERMS + r")|n't\b[^.;]{0,40}?(?:" + AI_TERMS + r")"
+AI_NEGATION = (
+    r"\b(?:no|not|without|never|nor)\b[^.;]{0,40}?(?:" + AI_TERMS + r")|n't\b[^.;]{0,40}?(?:" + AI_TERMS + r")"
+    # "considered an AI-based product but decided not to", "... but found three clear rules did the job"
+    r"|\b(?:considered|explored|looked at|evaluated|investigated|assessed)\b[^.;]{0,60}?(?:" + AI_TERMS + r")"
+    r"[^.;]{0,120}?\b(?:but|however)\b[^.;]{0,40}?\b(?:decided|chose|opted|found|ruled|rejected)"
+    r"|(?:" + AI_TERMS + r")[^.;]{0,80}?\b(?:was|were) (?:rejected|ruled out|not used|dropped)"
+)

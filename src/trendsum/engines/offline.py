@@ -141,7 +141,9 @@ def rules_hash() -> str:
 
 
 def summarise_case(case: CaseStudy) -> CaseSummary:
-    sentences = split_sentences(case.text)
+    title = " ".join(case.title.split())
+    # a plain-text file's first line is its title: it is neither the overview nor a point
+    sentences = [s for s in split_sentences(case.text) if " ".join(s.text.split()) != title]
     overview = _overview(sentences)
     chosen: dict[str, list[_Sentence]] = {}
     used: set[int] = set()  # an opening sentence may be both the overview and a challenge
