@@ -10,7 +10,7 @@
 #
 # Options:
 #   --port N        TCP port (default: a free port picked at random)
-#   --ctx N         total context size, -c (default: 8192); with --parallel P
+#   --ctx N         total context size, -c (default: 24576); with --parallel P
 #                   each request slot gets N/P tokens
 #   --parallel P    number of slots / concurrent requests (default: 2)
 #   --model PATH    GGUF file (default: $CACHE/tiny-llama.gguf, made by
@@ -41,7 +41,7 @@ CACHE="${TRENDSUM_INTEROP_CACHE:-$HOME/.cache/trendsum-interop}"
 PY="${PYTHON:-python3}"
 
 PORT=0
-CTX=8192
+CTX=24576  # 12,288 per slot: trendsum's instructions and schema alone take ~3,800 of this model's tokens
 PARALLEL=2
 MODEL=""
 ALIAS="tiny-llama"

@@ -292,3 +292,78 @@ def test_prompts_lists_names_and_hashes() -> None:
     assert result.exit_code == 0 and "summarise-v1" in result.stdout
     data = {p["name"]: p for p in json.loads(run("prompts", "--json").stdout)}
     assert len(data["summarise-v1"]["sha256"]) == 64
+
+
+def context_error(n_prompt: int, n_ctx: int) -> Reply:
+    """llama.cpp's server, word for word, when a prompt is longer than a slot's context."""
+    message = f"request ({n_prompt} tokens) exceeds the available context size ({n_ctx} tokens), try increasing it"
+    return Reply(400, {"error": {"code": 400, "message": message, "type": "exceed_context_size_error",
+                                 "n_prompt_tokens": n_prompt, "n_ctx": n_ctx}})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "reply, sizes",
+    [
+        (context_error(3800, 2048), "the request has 3800 tokens, the server takes 2048 per request"),
+        (error(400, "This model's maximum context length is 2048 tokens. However, you requested 5000 tokens "
+                    "(904 in the messages, 4096 in the completion). Please reduce the length of the messages."),
+         "the request has 5000 tokens, the server takes 2048 per request"),  # vLLM
+    ],
+)  # fmt: skip
+def test_context_exceeded_fails_the_case_at_once_without_falling_back(server: FakeOpenAI, cases: Path, db: Path,
+                                                                      reply: Reply, sizes: str) -> None:  # fmt: skip
+    server.responder = lambda request: reply
+    result = summarise(server, cases, "--concurrency", "1")
+    assert result.exit_code == 1
+    assert len(server.chat_requests) == 3  # one per case: no re-ask, no retry, no probing of other modes
+    assert all(r.body["response_format"]["type"] == "json_schema" for r in server.chat_requests)
+    from trendsum.store import Store
+
+    with Store(db) as store:
+        reason = store.failures("tayside-blue-badges")[-1].reason
+        assert store.endpoint_mode(server.url, "test-model") is None  # a context error proves nothing about modes
+    assert reason.startswith("the case study is too long for the context of test-model") and sizes in reason
+    assert "Start the server with a larger context" in reason
+
+
+def test_case_longer_than_the_server_context_is_split_to_what_fits(server: FakeOpenAI, tmp_path: Path) -> None:
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "long.md").write_text(HEADED * 6, encoding="utf-8")
+    server.enqueue(context_error(4200, 4096))
+    server.responder = answer_for
+    result = summarise(server, folder)
+    assert result.exit_code == 0, result.stderr
+    whole, *pieces = server.chat_requests
+    assert 2 <= len(pieces) <= 4  # split once, to the size the server's numbers allow
+    assert all(len(p.body["messages"][1]["content"]) < len(whole.body["messages"][1]["content"]) * 0.7 for p in pieces)
+    record = only_record()
+    assert record["grounding"]["supported"] == record["grounding"]["total"]
+
+
+def test_server_that_ignores_the_forced_tool_call_falls_back_to_json_object(server: FakeOpenAI, one_case: Path,
+                                                                            db: Path) -> None:  # fmt: skip
+    # llama.cpp's server takes `tools` but treats a named tool_choice as "auto": the model answers in prose
+    server.enqueue(error(400, "response_format type json_schema is not supported"), completion("Sure! Here it is."))
+    server.responder = answer_for
+    assert summarise(server, one_case).exit_code == 0
+    assert [("tools" in r.body, r.body.get("response_format", {}).get("type")) for r in server.chat_requests] == [
+        (False, "json_schema"), (True, None), (False, "json_object")]  # fmt: skip
+    assert only_record()["provenance"]["mode"] == "json_object"
+    from trendsum.store import Store
+
+    with Store(db) as store:
+        assert store.endpoint_mode(server.url, "test-model") == "json_object"
+
+
+def test_cut_off_answer_without_the_tool_call_does_not_decide_the_mode(server: FakeOpenAI, one_case: Path,
+                                                                       db: Path) -> None:  # fmt: skip
+    server.enqueue(error(400, "response_format type json_schema is not supported"),
+                   completion("Sure! Here", finish_reason="length"))  # fmt: skip
+    assert summarise(server, one_case).exit_code == 1
+    assert len(server.chat_requests) == 2
+    from trendsum.store import Store
+
+    with Store(db) as store:
+        assert store.endpoint_mode(server.url, "test-model") is None
+

@@ -7,9 +7,21 @@ import unicodedata
 
 from .models import CaseSummary, Grounding, PointCheck
 
-# A quote must say something: a lone common word or a few characters would match almost any source.
+# A quote must say something: a few characters, a lone word, or common words alone ("of the", "in the
+# number of") match almost any source, so each quote (and each part of one cut by an ellipsis) needs
+# MIN_QUOTE_CHARS characters and MIN_CONTENT_WORDS words that are not function words; and it must match
+# whole words of the source, not "ouncil buil" inside "council building".
 MIN_QUOTE_CHARS = 12
 MIN_QUOTE_WORDS = 2
+MIN_CONTENT_WORDS = 2
+FUNCTION_WORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been before being between both but
+    by can could did do does doing down during each either few for from further had has have having he her here
+    hers him his how i if in into is it its itself just may me might more most much must my no nor not now of off
+    on once one only or other our ours out over own per same she should so some such than that the their theirs
+    them then there these they this those through to too two under until up upon us very via was we were what
+    when where which while who whom why will with within without would yet you your""".split()
+)
 
 _TRANSLATE = str.maketrans(
     {
@@ -22,6 +34,7 @@ _TRANSLATE = str.maketrans(
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SPACE = re.compile(r"\s+")
 _ELLIPSIS = re.compile(r"\.\.\.|\u2026")
+_WORD = re.compile(r"\w+(?:[.,'-]\w+)*")
 
 
 def normalise(text: str) -> str:
@@ -37,18 +50,34 @@ def quote_in_source(quote: str, normalised_source: str) -> bool:
     position = 0
     fragments = [normalise(part).strip(" \"'") for part in _ELLIPSIS.split(quote)]
     fragments = [f for f in fragments if f]
-    if not fragments or not _substantial(" ".join(fragments)):
+    if not fragments or not all(substantial(f) for f in fragments):
         return False
     for fragment in fragments:
-        found = normalised_source.find(fragment, position)
+        found = _find_whole_words(fragment, normalised_source, position)
         if found < 0:
             return False
         position = found + len(fragment)
     return True
 
 
-def _substantial(quote: str) -> bool:
-    return len(quote) >= MIN_QUOTE_CHARS and len(quote.split()) >= MIN_QUOTE_WORDS
+def substantial(quote: str) -> bool:
+    """Does the (normalised) quote say enough to count as evidence wherever it is found?"""
+    words = _WORD.findall(quote)
+    content = [w for w in words if w not in FUNCTION_WORDS]
+    return len(quote) >= MIN_QUOTE_CHARS and len(words) >= MIN_QUOTE_WORDS and len(content) >= MIN_CONTENT_WORDS
+
+
+def _find_whole_words(fragment: str, source: str, start: int) -> int:
+    """Where the fragment is in the source from `start`, beginning and ending on word boundaries; -1 if nowhere."""
+    found = source.find(fragment, start)
+    while found >= 0:
+        end = found + len(fragment)
+        cut_before = fragment[0].isalnum() and found > 0 and source[found - 1].isalnum()
+        cut_after = fragment[-1].isalnum() and end < len(source) and source[end].isalnum()
+        if not (cut_before or cut_after):
+            return found
+        found = source.find(fragment, found + 1)
+    return -1
 
 
 def check(summary: CaseSummary, source_text: str) -> Grounding:

@@ -219,10 +219,21 @@ class _Stats:
 async def _summarise_text(
     case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
 ) -> tuple[CaseSummary, Grounding, _Stats]:
-    """One call for a case that fits the model's input; for a longer one, one per piece, merged."""
+    """One call for a case that fits the model's input; for a longer one, one per piece, merged.
+
+    A local server's context can be smaller than --max-input-tokens assumes. Once the engine has learned from
+    a "context exceeded" answer how much of a case fits (`max_case_chars`), a case that failed and is longer
+    than that is split to it, once, instead of failing.
+    """
     limit = options.max_input_tokens
     if limit is None or chunking.estimate_tokens(case.text) <= limit:
-        return await generate_summary(case, engine, prompt, options)
+        try:
+            return await generate_summary(case, engine, prompt, options)
+        except SummaryFailed:
+            fits = getattr(engine, "max_case_chars", None)
+            if limit is None or not fits or len(case.text) <= fits:
+                raise
+            limit = fits // chunking.CHARS_PER_TOKEN
     pieces = chunking.split(case.text, limit)
     total = _Stats()
     summaries = []

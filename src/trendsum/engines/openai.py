@@ -42,6 +42,31 @@ _CONTEXT = re.compile(
     r"prompt is too long|max_tokens? .*(?:too large|exceed)|reduce the length",
     re.I,
 )
+# How servers word the sizes in a context error, when the body has no n_ctx / n_prompt_tokens (llama.cpp's has).
+_CONTEXT_SIZES = (
+    re.compile(r"request \((?P<prompt>\d+) tokens\) exceeds the available context size \((?P<ctx>\d+) tokens"),
+    re.compile(r"maximum context length is (?P<ctx>\d+) tokens.*?(?:resulted in|requested|has) (?P<prompt>\d+)", re.S),
+    re.compile(r"Requested tokens \((?P<prompt>\d+)\) exceed context window of (?P<ctx>\d+)"),  # llama-cpp-python
+)
+# A piece of a case shorter than this is not worth a call: the server's context is too small for the prompt.
+MIN_PIECE_CHARS = 800
+# `doctor` warns when the context leaves less than this for a case and its answer after the instructions.
+MIN_ROOM_TOKENS = 2048
+
+
+class ContextExceeded(EngineError):
+    """The request is longer than the endpoint's context window: asking again the same way cannot help.
+
+    Carries the sizes the server reported, when it did, and how many characters of a case would fit
+    (`case_chars_that_fit`), so that a caller can split the case instead of failing it.
+    """
+
+    def __init__(self, message: str, *, context_tokens: int | None, prompt_tokens: int | None,
+                 case_chars_that_fit: int | None) -> None:  # fmt: skip
+        super().__init__(message)
+        self.context_tokens = context_tokens
+        self.prompt_tokens = prompt_tokens
+        self.case_chars_that_fit = case_chars_that_fit
 
 
 @dataclass(frozen=True)
@@ -96,6 +121,9 @@ class OpenAIEngine:
         remembered = memory.endpoint_mode(self.endpoint, model) if memory and not self._fixed else None
         self.mode = mode if self._fixed else (remembered or MODES[0])
         self._mode_confirmed = self._fixed or remembered is not None
+        # Learned from the first "context exceeded" answer: the longest case text (in characters) whose prompt
+        # fits the endpoint's context with room for the answer. The pipeline splits longer cases to this.
+        self.max_case_chars: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, memory: ModeMemory | None = None) -> OpenAIEngine:
@@ -124,10 +152,17 @@ class OpenAIEngine:
             except openai.APIStatusError as exc:
                 if self._unsupported(exc) and self._fall_back_from(mode):
                     continue
+                if _CONTEXT.search(_error_text(exc)):  # says nothing about the mode: never a reason to fall back
+                    raise self._context_exceeded(exc, request) from None
                 raise self._translate(exc) from None
             except openai.APIError as exc:
                 raise self._translate(exc) from None
             if not self._mode_confirmed:
+                if mode == "tools" and not reply.extra.get("tool_called"):
+                    if reply.refusal or reply.finish_reason == "length":
+                        return reply  # says nothing about tool calls either way: the next answer will tell
+                    if self._fall_back_from(mode):
+                        continue  # the server took the tools but ignored the forced tool_choice
                 self._confirm(mode)
             return reply
 
@@ -179,6 +214,7 @@ class OpenAIEngine:
             prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
             completion_tokens=(usage.completion_tokens or 0) if usage else 0,
             mode=mode,
+            extra={"tool_called": bool(message.tool_calls)} if mode == "tools" else {},
         )
 
     def _strict(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +243,14 @@ class OpenAIEngine:
         self.mode = MODES[position + 1]
         return True
 
+    @staticmethod
+    def _ignored_tool_choice(mode: str, reply: EngineReply) -> bool:
+        """A tools-mode answer without the forced tool call: the server took `tools` but not `tool_choice`
+        (llama.cpp's server treats a named tool_choice as "auto"), so the mode does not work there."""
+        if mode != "tools" or reply.refusal or reply.finish_reason == "length":
+            return False
+        return not reply.extra.get("tool_called")
+
     def _confirm(self, mode: str) -> None:
         self._mode_confirmed = True
         if self._memory is not None:
@@ -218,6 +262,32 @@ class OpenAIEngine:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return re.sub(r"\b(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{8,}", r"\1***", text)
+
+    def _context_exceeded(self, exc: openai.APIStatusError, request: GenerationRequest) -> ContextExceeded:
+        context_tokens, prompt_tokens = _context_sizes(exc)
+        fits = None
+        if context_tokens and prompt_tokens:
+            fits = _case_chars_that_fit(request, context_tokens, prompt_tokens, self._max_output_tokens)
+            if fits is not None:
+                self.max_case_chars = min(fits, self.max_case_chars or fits)
+        where = f"{self.model} at {self.endpoint}"
+        if context_tokens and prompt_tokens:
+            sizes = f"the request has {prompt_tokens} tokens, the server takes {context_tokens} per request"
+        else:
+            sizes = self._redact(_error_text(exc))[:200]
+        advice = (
+            "lower --max-input-tokens so long cases are split"
+            if fits is not None
+            else "the instructions and schema alone leave no room for the case and the answer"
+        )
+        return ContextExceeded(
+            f"the case study is too long for the context of {where} ({exc.status_code}): {sizes}. Start the "
+            f"server with a larger context (llama.cpp: -c, shared by its --parallel slots; Ollama: "
+            f"OLLAMA_CONTEXT_LENGTH; vLLM: --max-model-len; LM Studio: the model's context length), or {advice}.",
+            context_tokens=context_tokens,
+            prompt_tokens=prompt_tokens,
+            case_chars_that_fit=fits,
+        )
 
     def _translate(self, exc: openai.APIError) -> EngineError:
         where = f"{self.endpoint} (model {self.model})"
@@ -244,23 +314,30 @@ class OpenAIEngine:
     # -- doctor ------------------------------------------------------------------------------------------------
 
     async def diagnose(self, probe: Callable[[], GenerationRequest]) -> list[Check]:
-        """Reachability, the model's presence, and which structured-output modes the endpoint accepts."""
+        """Reachability, the model's presence, which structured-output modes the endpoint accepts, and
+        whether its context leaves room for a case once the instructions and schema are in."""
         checks: list[Check] = []
         try:
-            models = [m.id async for m in self._client.models.list()]
+            models = [m async for m in self._client.models.list()]
         except openai.APIError as exc:
             checks.append(Check("reachable", False, str(self._translate(exc))))
             return checks
         checks.append(Check("reachable", True, f"{self.endpoint} answered; {len(models)} model(s) listed"))
-        listed = self.model in models
+        names = [m.id for m in models]
+        listed = self.model in names
         checks.append(
-            Check("model", listed, "listed" if listed else f"{self.model!r} not in {', '.join(models[:8]) or 'the list'}")
+            Check("model", listed, "listed" if listed else f"{self.model!r} not in {', '.join(names[:8]) or 'the list'}")
         )
         request = probe()
         working = []
+        prompt_tokens: dict[str, int] = {}
         for mode in MODES:
             try:
                 reply = await self._call(mode, request.messages, request.schema, request.schema_name)
+                prompt_tokens[mode] = reply.prompt_tokens
+                if self._ignored_tool_choice(mode, reply):
+                    checks.append(Check(f"mode {mode}", False, "answered without the tool call (tool_choice ignored)"))
+                    continue
                 json.loads(reply.text or "")
                 working.append(mode)
                 checks.append(Check(f"mode {mode}", True, "answered with JSON"))
@@ -270,7 +347,56 @@ class OpenAIEngine:
                 checks.append(Check(f"mode {mode}", False, "answered, but not with valid JSON"))
         if working and self._memory is not None:
             self._memory.remember_mode(self.endpoint, self.model, working[0])
+        window = _advertised_context(next((m for m in models if m.id == self.model), None))
+        probe_tokens = prompt_tokens.get(working[0], 0) if working else 0  # what the mode a run would use costs
+        if window and probe_tokens:
+            room = window - probe_tokens
+            checks.append(Check(
+                "context", room >= MIN_ROOM_TOKENS,
+                f"{window} tokens per request; the instructions and schema take {probe_tokens}, leaving {room} "
+                "for a case and its answer" + ("" if room >= MIN_ROOM_TOKENS else ": start the server with a larger context"),
+            ))  # fmt: skip
+        elif probe_tokens:
+            checks.append(Check("context", True, f"the instructions and schema take {probe_tokens} tokens"))
         return checks
+
+
+def _advertised_context(model: Any) -> int | None:
+    """The context per request as /models tells it: llama.cpp's meta.n_ctx, vLLM's max_model_len."""
+    meta = getattr(model, "meta", None)
+    candidates = [meta.get("n_ctx") if isinstance(meta, dict) else None, getattr(model, "max_model_len", None)]
+    return next((value for value in candidates if isinstance(value, int) and value > 0), None)
+
+
+def _context_sizes(exc: openai.APIStatusError) -> tuple[int | None, int | None]:
+    """(context window, prompt tokens) as the server reported them, or None for what it did not say."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    body = body.get("error", body) if isinstance(body.get("error"), dict) else body
+    context, prompt = body.get("n_ctx"), body.get("n_prompt_tokens")
+    if isinstance(context, int) and isinstance(prompt, int):
+        return context, prompt
+    text = _error_text(exc)
+    for pattern in _CONTEXT_SIZES:
+        match = pattern.search(text)
+        if match:
+            return int(match["ctx"]), int(match["prompt"])
+    return None, None
+
+
+def _case_chars_that_fit(request: GenerationRequest, context_tokens: int, prompt_tokens: int,
+                         max_output_tokens: int) -> int | None:  # fmt: skip
+    """How many characters of the case would fit, judged by this request's tokens per character.
+
+    Room is left for the answer (and for a re-ask, which carries the earlier answer): a quarter of the
+    context, or max_tokens if smaller. None when even a short piece would not fit.
+    """
+    prompt_chars = sum(len(m.get("content") or "") for m in request.messages)
+    if not prompt_chars:
+        return None
+    chars_per_token = prompt_chars / prompt_tokens
+    room = context_tokens - min(max_output_tokens, context_tokens // 4)
+    fits = int(room * chars_per_token * 0.9) - (prompt_chars - len(request.case.text))
+    return fits if fits >= MIN_PIECE_CHARS else None
 
 
 def _error_text(exc: openai.APIError) -> str:
