@@ -21,17 +21,19 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
     assert not fake.unexpected, f"{len(fake.unexpected)} request(s) after the script ran dry"
 
 
-def two_languages(tmp_path: Path) -> None:
-    """Two English and one Dutch-labelled record, all approved (offline: the language is what was asked)."""
+def two_languages(tmp_path: Path, server: FakeOpenAI) -> None:
+    """Two English records (offline) and one Dutch one (through the LLM path), all approved."""
     english, dutch = tmp_path / "en", tmp_path / "nl"
     english.mkdir()
     dutch.mkdir()
     (english / "tayside-blue-badges.md").write_text(HEADED, encoding="utf-8")
     (english / "harbourside-housing.txt").write_text(PROSE_NO_LESSONS, encoding="utf-8")
     (dutch / "rct-school-transport.md").write_text(WELSH_AI, encoding="utf-8")
-    assert run("summarise", str(english), "--language", "en").exit_code == 0
-    assert run("summarise", str(dutch), "--language", "nl").exit_code == 0
-    for record_id in ("tayside-blue-badges", "harbourside-housing", "rct-school-transport"):
+    assert run("summarise", str(english), "--engine", "offline", "--language", "en").exit_code == 0
+    server.responder = answer_for
+    assert run("summarise", str(dutch), "--engine", "openai", "--base-url", server.url, "--model", "test-model",
+               "--language", "nl").exit_code == 0  # fmt: skip
+    for record_id in ("tayside-blue-badges", "harbourside-housing", "rct-school-transport.nl"):
         assert run("review", "accept", record_id, "-r", "A. Researcher", "--allow-ungrounded").exit_code == 0
 
 
@@ -46,18 +48,18 @@ def test_summarise_in_dutch_asks_for_dutch_keeps_quotes_verbatim_and_stores_the_
                  "--language", "nl")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     system = server.chat_requests[0].body["messages"][0]["content"]
-    assert "Write the summary text in this language: nl." in system
+    assert "Write the summary text in this language: Dutch (nl)." in system
     assert "Evidence quotes stay in the case study's own language" in system
     record = jsonl(run("export", "--status", "pending").stdout)[0]
     assert record["provenance"]["language"] == "nl"
     assert record["grounding"]["supported"] == record["grounding"]["total"]  # every quote is in the source
 
 
-def test_export_filters_one_language_and_reports_refuse_to_mix(tmp_path: Path) -> None:
-    two_languages(tmp_path)
+def test_export_filters_one_language_and_reports_refuse_to_mix(tmp_path: Path, server: FakeOpenAI) -> None:
+    two_languages(tmp_path, server)
     everything = jsonl(run("export").stdout)  # machine formats say each record's language and may mix
     assert sorted(r["provenance"]["language"] for r in everything) == ["en", "en", "nl"]
-    assert [r["id"] for r in jsonl(run("export", "--language", "nl").stdout)] == ["rct-school-transport"]
+    assert [r["id"] for r in jsonl(run("export", "--language", "nl").stdout)] == ["rct-school-transport.nl"]
 
     mixed = run("export", "-f", "markdown")
     assert mixed.exit_code == 2
@@ -72,10 +74,10 @@ def test_export_filters_one_language_and_reports_refuse_to_mix(tmp_path: Path) -
     assert run("export", "-f", "markdown", "--mixed-languages").exit_code == 0
 
 
-def test_dutch_word_report_uses_dutch_headings(tmp_path: Path) -> None:
+def test_dutch_word_report_uses_dutch_headings(tmp_path: Path, server: FakeOpenAI) -> None:
     import docx
 
-    two_languages(tmp_path)
+    two_languages(tmp_path, server)
     out = tmp_path / "rapport.docx"
     result = run("export", "-f", "docx", "-o", str(out), "--language", "nl")
     assert result.exit_code == 0, result.stderr

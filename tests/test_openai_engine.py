@@ -367,3 +367,18 @@ def test_cut_off_answer_without_the_tool_call_does_not_decide_the_mode(server: F
     with Store(db) as store:
         assert store.endpoint_mode(server.url, "test-model") is None
 
+
+def test_a_dutch_summary_is_its_own_record_and_the_prompt_names_the_language(server: FakeOpenAI, one_case: Path) -> None:
+    server.responder = answer_for
+    assert summarise(server, one_case).exit_code == 0
+    run("review", "accept", "harbourside-housing", "-r", "A. Researcher")
+    assert summarise(server, one_case, "--language", "nl").exit_code == 0
+    assert "Dutch (nl)" in server.chat_requests[-1].body["messages"][0]["content"]
+    rows = {r["id"]: r for r in jsonl(run("list", "--json").stdout)}
+    assert rows["harbourside-housing"]["status"] == "approved"  # the English record is untouched
+    assert rows["harbourside-housing.nl"]["status"] == "pending"
+
+
+def test_the_offline_engine_refuses_to_claim_another_language(one_case: Path) -> None:
+    result = run("summarise", str(one_case), "--language", "nl")
+    assert result.exit_code == 2 and "cannot write Dutch (nl)" in result.stderr

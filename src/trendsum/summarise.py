@@ -11,13 +11,13 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
 from . import chunking, grounding
 from .engines.base import Engine, EngineReply, GenerationRequest
-from .errors import EngineError, FatalEngineError, IngestError, SummaryFailed
+from .errors import EngineError, FatalEngineError, IngestError, SummaryFailed, UsageError
 from .ingest import CaseStudy, Source, content_groups, instruction_like, read_case
 from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status, summary_schema, summary_schema_text
 from .prompts import Prompt
@@ -88,6 +88,21 @@ class RunReport:
         return sum(o.prompt_tokens for o in self.outcomes), sum(o.completion_tokens for o in self.outcomes)
 
 
+LANGUAGE_NAMES = {"en": "English", "nl": "Dutch", "cy": "Welsh", "gd": "Scottish Gaelic", "ga": "Irish",
+                  "fr": "French", "de": "German"}  # fmt: skip
+
+
+def language_name(code: str) -> str:
+    """'Dutch (nl)': what the prompt asks for, so a model is not left to guess what 'nl' means."""
+    return f"{LANGUAGE_NAMES[code]} ({code})" if code in LANGUAGE_NAMES else code
+
+
+def record_id(case_id: str, language: str) -> str:
+    """English summaries keep the file's id; a summary in another language is a record of its own, so a Dutch
+    edition never turns the approved English record stale."""
+    return case_id if language == "en" else f"{case_id}.{language}"
+
+
 def cache_key(case: CaseStudy | str, engine: Engine, prompt_hash: str, language: str) -> str:
     """What makes two summaries interchangeable: same source, prompt, engine, model, schema and language."""
     sha256 = case if isinstance(case, str) else case.sha256
@@ -104,8 +119,13 @@ async def summarise_all(
     on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None,
 ) -> RunReport:
     """Summarise every source with at most `options.concurrency` engine calls in flight."""
+    if engine.name == "offline" and options.language != "en":
+        raise UsageError(
+            f"The offline engine copies sentences from the source, so it cannot write {language_name(options.language)}: "
+            "use an LLM engine (--engine openai) for --language, or leave it at en."
+        )
     report = RunReport()
-    sources = list(sources)
+    sources = [replace(s, case_id=record_id(s.case_id, options.language)) for s in sources]
     primary_of = _duplicates(sources, store, engine, prompt, options)
     also_at: dict[str, list[str]] = {}
     for copy, primary in primary_of.items():
@@ -313,7 +333,7 @@ def initial_messages(case: CaseStudy, prompt: Prompt, language: str) -> list[dic
         title=case.title,
         source_name=case.path,
         delimiter=case.sha256[:16],
-        language=language,
+        language=language_name(language),
         schema=summary_schema_text(),
     )
 
