@@ -14,21 +14,12 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .engines.base import Engine, GenerationRequest
-from .errors import EngineError, FatalEngineError, TrendsumError
+from .engines.base import Engine, EngineReply, GenerationRequest
+from .errors import EngineError, FatalEngineError
+from .errors import SummaryFailed as StructuredCallFailed  # one failure type for every structured call
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
-
-
-class StructuredCallFailed(TrendsumError):
-    """Every attempt failed; carries the reason, the attempts made and the last raw answer."""
-
-    def __init__(self, reason: str, attempts: int, last_raw: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.attempts = attempts
-        self.last_raw = last_raw
 
 
 @dataclass
@@ -53,14 +44,20 @@ async def validated_call(
     *,
     max_attempts: int,
     reask: Callable[[list[str]], str],
+    keep_flawed: bool = False,
+    on_reply: Callable[[EngineReply], None] = lambda reply: None,
 ) -> Validated[T]:
     """Call the engine until `validate` accepts an answer, showing the model its problems each time.
 
-    Refusals and truncated answers end at once: asking again the same way would not change them.
+    `validate` returns (value, problems): a value with no problems is accepted; a value *with* problems is
+    usable but flawed (say, quotes not found in the source): it is re-asked while attempts remain and, with
+    `keep_flawed`, the last one is returned when they run out, for a person to judge. Refusals and truncated
+    answers end at once: asking again the same way would not change them.
     """
     stats = CallStats()
     last_raw: str | None = None
     problems: list[str] = []
+    flawed: T | None = None
     messages = list(messages)
     for attempt in range(1, max_attempts + 1):
         stats.attempts = attempt
@@ -70,6 +67,7 @@ async def validated_call(
             raise
         except EngineError as exc:
             raise StructuredCallFailed(str(exc), attempt, last_raw) from None
+        on_reply(reply)
         stats.prompt_tokens += reply.prompt_tokens
         stats.completion_tokens += reply.completion_tokens
         stats.mode = reply.mode or stats.mode
@@ -78,12 +76,19 @@ async def validated_call(
             raise StructuredCallFailed(f"the model refused: {reply.refusal}", attempt, reply.refusal)
         if reply.finish_reason == "length":
             raise StructuredCallFailed(
-                "the answer was truncated (finish_reason=length): raise --max-output-tokens", attempt, last_raw
+                "the answer was truncated (finish_reason=length): raise --max-output-tokens or use a model with "
+                "a longer output",
+                attempt,
+                last_raw,
             )
         value, problems = validate(reply.text or "")
         if value is not None and not problems:
             return Validated(value, stats)
+        if value is not None:
+            flawed = value
         messages += [{"role": "assistant", "content": reply.text or ""}, {"role": "user", "content": reask(problems)}]
+    if keep_flawed and flawed is not None:
+        return Validated(flawed, stats)
     raise StructuredCallFailed(
         f"no valid answer after {max_attempts} attempt(s): {'; '.join(problems)[:500]}", max_attempts, last_raw
     )
@@ -96,9 +101,10 @@ def parse_model(text: str, model: type[M]) -> tuple[M | None, list[str]]:
     candidate = strip_fences(text)
     try:
         data: Any = json.loads(candidate)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\ud800) could not be stored
     except json.JSONDecodeError as exc:
         return None, [f"the answer is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting thousands deep, bad Unicode
         return None, [f"the answer is not usable JSON ({type(exc).__name__}: {str(exc)[:200]})"]
     try:
         return model.model_validate(data), []

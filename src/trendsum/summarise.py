@@ -1,7 +1,7 @@
 """The pipeline: read, prompt, call the engine, validate, re-ask with the errors, check grounding, queue.
 
-Validation and re-asking live here, once, so that every engine (and every test double) goes through the
-production validator. Results are committed one by one as they arrive: an interrupted run loses at most
+Every engine (and every test double) goes through the production validator: the ask/validate/re-ask loop
+is `structured.validated_call`, shared with the cross-case analysis. Results are committed one by one as they arrive: an interrupted run loses at most
 the calls in flight, and the next run skips what is already done.
 """
 
@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from pydantic import ValidationError
-
 from . import chunking, grounding
 from .engines.base import Engine, EngineReply, GenerationRequest
-from .errors import EngineError, FatalEngineError, IngestError, SummaryFailed, UsageError
+from .errors import IngestError, SummaryFailed, UsageError
 from .ingest import CaseStudy, Source, content_groups, instruction_like, read_case
 from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status, summary_schema, summary_schema_text
 from .prompts import Prompt
 from .store import Store, now
+from .structured import CallStats, parse_model, validated_call
 
 NEW, UPDATED, UNCHANGED, FAILED, SKIPPED = "new", "updated", "unchanged", "failed", "skipped"
 DUPLICATE = "duplicate"  # same bytes as another source in the run: summarised once, under the other's id
@@ -228,17 +226,9 @@ async def summarise_one(
     )  # fmt: skip
 
 
-@dataclass
-class _Stats:
-    attempts: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    mode: str | None = None
-
-
 async def _summarise_text(
     case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
-) -> tuple[CaseSummary, Grounding, _Stats]:
+) -> tuple[CaseSummary, Grounding, CallStats]:
     """One call for a case that fits the model's input; for a longer one, one per piece, merged.
 
     A local server's context can be smaller than --max-input-tokens assumes. Once the engine has learned from
@@ -255,7 +245,7 @@ async def _summarise_text(
                 raise
             limit = fits // chunking.CHARS_PER_TOKEN
     pieces = chunking.split(case.text, limit)
-    total = _Stats()
+    total = CallStats()
     summaries = []
     for number, piece in enumerate(pieces, 1):
         part = CaseStudy(case.case_id, case.path, f"{case.title} (part {number} of {len(pieces)})", piece,
@@ -272,58 +262,32 @@ async def _summarise_text(
 
 async def generate_summary(
     case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
-) -> tuple[CaseSummary, Grounding, _Stats]:
+) -> tuple[CaseSummary, Grounding, CallStats]:
     """Ask, validate and re-ask with the precise problems, at most `max_attempts` times.
 
     A schema-valid answer whose quotes are not all in the source is re-asked while attempts remain; the
-    last such answer is kept with its unsupported points flagged, for the reviewer to judge. Refusals and
-    truncated answers end the case at once: asking again the same way would not change them.
+    last such answer is kept with its unsupported points flagged, for the reviewer to judge.
     """
-    messages = initial_messages(case, prompt, options.language)
-    schema = summary_schema()
-    stats = _Stats()
-    last_raw: str | None = None
-    fallback: tuple[CaseSummary, Grounding] | None = None
-    for attempt in range(1, options.max_attempts + 1):
-        stats.attempts = attempt
-        request = GenerationRequest(case=case, prompt=prompt, messages=list(messages), schema=schema)
-        try:
-            reply = await engine.generate(request)
-        except FatalEngineError:
-            raise
-        except EngineError as exc:
-            raise SummaryFailed(str(exc), attempt, last_raw) from None
-        _account(stats, reply)
+
+    def validate(text: str) -> tuple[tuple[CaseSummary, Grounding] | None, list[str]]:
+        summary, problems = parse_answer(text)
+        if summary is None:
+            return None, problems
+        checked = grounding.check(summary, case.text)
+        return (summary, checked), grounding_problems(checked) if checked.supported < checked.total else []
+
+    def request(messages: list[dict[str, str]]) -> GenerationRequest:
+        return GenerationRequest(case=case, prompt=prompt, messages=messages, schema=summary_schema())
+
+    def spend(reply: EngineReply) -> None:
         if options.budget is not None:
             options.budget.add(reply.prompt_tokens, reply.completion_tokens)
-        last_raw = reply.text
-        if reply.refusal:
-            raise SummaryFailed(f"the model refused: {reply.refusal}", attempt, reply.refusal)
-        if reply.finish_reason == "length":
-            raise SummaryFailed(
-                "the answer was truncated (finish_reason=length): raise --max-output-tokens or use a model "
-                "with a longer output",
-                attempt,
-                last_raw,
-            )
-        summary, problems = parse_answer(reply.text)
-        if summary is not None:
-            checked = grounding.check(summary, case.text)
-            if checked.supported == checked.total:
-                return summary, checked, stats
-            fallback = (summary, checked)
-            problems = grounding_problems(checked)
-        messages += [
-            {"role": "assistant", "content": reply.text or ""},
-            {"role": "user", "content": _reask(problems)},
-        ]
-    if fallback is not None:
-        return fallback[0], fallback[1], stats
-    raise SummaryFailed(
-        f"no valid answer after {options.max_attempts} attempt(s): {'; '.join(problems)[:500]}",
-        options.max_attempts,
-        last_raw,
-    )
+
+    result = await validated_call(engine, initial_messages(case, prompt, options.language), request, validate,
+                                  max_attempts=options.max_attempts, reask=_reask, keep_flawed=True,
+                                  on_reply=spend)  # fmt: skip
+    summary, checked = result.value
+    return summary, checked, result.stats
 
 
 def initial_messages(case: CaseStudy, prompt: Prompt, language: str) -> list[dict[str, str]]:
@@ -340,24 +304,7 @@ def initial_messages(case: CaseStudy, prompt: Prompt, language: str) -> list[dic
 
 def parse_answer(text: str | None) -> tuple[CaseSummary | None, list[str]]:
     """The summary, or a list of precise problems to show the model."""
-    if not text or not text.strip():
-        return None, ["the answer was empty; reply with one JSON object"]
-    candidate = _strip_fences(text)
-    try:
-        data = json.loads(candidate)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\ud800) could not be stored
-    except json.JSONDecodeError as exc:
-        return None, [f"the answer is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting thousands deep, bad Unicode
-        return None, [f"the answer is not usable JSON ({type(exc).__name__}: {str(exc)[:200]})"]
-    try:
-        return CaseSummary.model_validate(data), []
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_url=False)[:20]:
-            where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-            problems.append(f"{where}: {error['msg']}")
-        return None, problems
+    return parse_model(text or "", CaseSummary)
 
 
 def grounding_problems(checked: Grounding) -> list[str]:
@@ -376,18 +323,3 @@ def _reask(problems: list[str]) -> str:
         "Reply again with the complete JSON object only. Every evidence quote must be copied exactly, "
         "character for character, from the case study; leave a section empty rather than invent."
     )
-
-
-def _strip_fences(text: str) -> str:
-    stripped = text.strip()
-    if stripped.startswith("```"):
-        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
-        if stripped.rstrip().endswith("```"):
-            stripped = stripped.rstrip()[:-3]
-    return stripped.strip()
-
-
-def _account(stats: _Stats, reply: EngineReply) -> None:
-    stats.prompt_tokens += reply.prompt_tokens
-    stats.completion_tokens += reply.completion_tokens
-    stats.mode = reply.mode or stats.mode
