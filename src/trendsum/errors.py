@@ -46,6 +46,21 @@ class EngineError(TrendsumError):
     """The engine could not produce an answer (transport, refusal, truncation)."""
 
 
+class ContextExceeded(EngineError):
+    """The request is longer than the endpoint's context window: asking again the same way cannot help.
+
+    Carries the sizes the server reported, when it did, and how many characters of a case would fit
+    (`case_chars_that_fit`), so that a caller can split the case instead of failing it.
+    """
+
+    def __init__(self, message: str, *, context_tokens: int | None, prompt_tokens: int | None,
+                 case_chars_that_fit: int | None) -> None:  # fmt: skip
+        super().__init__(message)
+        self.context_tokens = context_tokens
+        self.prompt_tokens = prompt_tokens
+        self.case_chars_that_fit = case_chars_that_fit
+
+
 class FatalEngineError(EngineError):
     """A failure every other case would hit too (bad key, unknown model, no server): stop the run."""
 
@@ -53,8 +68,11 @@ class FatalEngineError(EngineError):
 class SummaryFailed(TrendsumError):
     """Every attempt at a case failed; carries the reason and the last raw answer."""
 
-    def __init__(self, reason: str, attempts: int, last_raw: str | None = None) -> None:
+    def __init__(
+        self, reason: str, attempts: int, last_raw: str | None = None, case_chars_that_fit: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.attempts = attempts
         self.last_raw = last_raw
+        self.case_chars_that_fit = case_chars_that_fit  # set when the case was too long for the context

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .engines.base import Engine, EngineReply, GenerationRequest
-from .errors import EngineError, FatalEngineError
+from .errors import ContextExceeded, EngineError, FatalEngineError
 from .errors import SummaryFailed as StructuredCallFailed  # one failure type for every structured call
 
 T = TypeVar("T")
@@ -65,6 +65,8 @@ async def validated_call(
             reply = await engine.generate(make_request(list(messages)))
         except FatalEngineError:
             raise
+        except ContextExceeded as exc:
+            raise StructuredCallFailed(str(exc), attempt, last_raw, exc.case_chars_that_fit) from None
         except EngineError as exc:
             raise StructuredCallFailed(str(exc), attempt, last_raw) from None
         on_reply(reply)

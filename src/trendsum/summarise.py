@@ -231,16 +231,15 @@ async def _summarise_text(
 ) -> tuple[CaseSummary, Grounding, CallStats]:
     """One call for a case that fits the model's input; for a longer one, one per piece, merged.
 
-    A local server's context can be smaller than --max-input-tokens assumes. Once the engine has learned from
-    a "context exceeded" answer how much of a case fits (`max_case_chars`), a case that failed and is longer
-    than that is split to it, once, instead of failing.
+    A local server's context can be smaller than --max-input-tokens assumes. When the endpoint says the case
+    did not fit, and how much would have, the case is split to that size, once, instead of failing.
     """
     limit = options.max_input_tokens
     if limit is None or chunking.estimate_tokens(case.text) <= limit:
         try:
             return await generate_summary(case, engine, prompt, options)
-        except SummaryFailed:
-            fits = getattr(engine, "max_case_chars", None)
+        except SummaryFailed as failed:
+            fits = failed.case_chars_that_fit
             if limit is None or not fits or len(case.text) <= fits:
                 raise
             limit = fits // chunking.CHARS_PER_TOKEN

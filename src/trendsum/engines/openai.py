@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
-from ..errors import ConfigError, EngineError, FatalEngineError
+from ..errors import ConfigError, ContextExceeded, EngineError, FatalEngineError
 from ..prompts import Prompt
 from .base import EngineReply, GenerationRequest, ModeMemory
 
@@ -52,21 +52,6 @@ _CONTEXT_SIZES = (
 MIN_PIECE_CHARS = 800
 # `doctor` warns when the context leaves less than this for a case and its answer after the instructions.
 MIN_ROOM_TOKENS = 2048
-
-
-class ContextExceeded(EngineError):
-    """The request is longer than the endpoint's context window: asking again the same way cannot help.
-
-    Carries the sizes the server reported, when it did, and how many characters of a case would fit
-    (`case_chars_that_fit`), so that a caller can split the case instead of failing it.
-    """
-
-    def __init__(self, message: str, *, context_tokens: int | None, prompt_tokens: int | None,
-                 case_chars_that_fit: int | None) -> None:  # fmt: skip
-        super().__init__(message)
-        self.context_tokens = context_tokens
-        self.prompt_tokens = prompt_tokens
-        self.case_chars_that_fit = case_chars_that_fit
 
 
 @dataclass(frozen=True)
@@ -123,7 +108,6 @@ class OpenAIEngine:
         self._mode_confirmed = self._fixed or remembered is not None
         # Learned from the first "context exceeded" answer: the longest case text (in characters) whose prompt
         # fits the endpoint's context with room for the answer. The pipeline splits longer cases to this.
-        self.max_case_chars: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, memory: ModeMemory | None = None) -> OpenAIEngine:
@@ -268,8 +252,6 @@ class OpenAIEngine:
         fits = None
         if context_tokens and prompt_tokens:
             fits = _case_chars_that_fit(request, context_tokens, prompt_tokens, self._max_output_tokens)
-            if fits is not None:
-                self.max_case_chars = min(fits, self.max_case_chars or fits)
         where = f"{self.model} at {self.endpoint}"
         if context_tokens and prompt_tokens:
             sizes = f"the request has {prompt_tokens} tokens, the server takes {context_tokens} per request"
