@@ -124,7 +124,8 @@ def test_refusal_is_recorded_not_retried(server: FakeOpenAI, one_case: Path) -> 
 
 def test_truncated_answer_is_reported_as_truncation(server: FakeOpenAI, one_case: Path) -> None:
     server.enqueue(completion('{"title": "Harbourside", "orga', finish_reason="length"))
-    result = summarise(server, one_case)
+    result = summarise(server, one_case, "--max-output-tokens", "300")
+    assert server.chat_requests[0].body["max_tokens"] == 300
     assert result.exit_code == 1
     assert "truncated (finish_reason=length)" in result.stderr
     assert len(server.chat_requests) == 1

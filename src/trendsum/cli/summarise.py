@@ -56,6 +56,9 @@ def summarise_command(
     max_input_tokens: Annotated[
         int | None, typer.Option(help="Longer case studies are split and merged. [default: 24000]")
     ] = None,
+    max_output_tokens: Annotated[
+        int | None, typer.Option(help="Longest answer the model may give; truncated answers fail. [default: 4096]")
+    ] = None,
     max_cost: Annotated[
         float | None, typer.Option(help="Stop starting calls once the estimated cost passes this (needs prices).")
     ] = None,
@@ -73,7 +76,7 @@ def summarise_command(
     app = make_app(db=db, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, mode=mode,
                    prompt=prompt, concurrency=concurrency, max_attempts=max_attempts, max_bytes=max_bytes,
                    language=language, timeout=timeout, max_retries=max_retries, max_input_tokens=max_input_tokens,
-                   max_cost=max_cost)  # fmt: skip
+                   max_output_tokens=max_output_tokens, max_cost=max_cost)  # fmt: skip
     settings = app.settings
     if any(str(path) == ingest.STDIN for path in paths) and sys.stdin.isatty():
         app.err.print("Reading one case study from standard input: paste it, then press Ctrl-D.")
