@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from . import analysis, export
-from .analysis_models import Analysis
+from . import export
 from .errors import UsageError
 from .models import Record, Status
-from .report_docx import write_docx
 from .selection import Selection, for_report, select
 from .store import Store
+
+if TYPE_CHECKING:
+    from .analysis_models import Analysis
 
 FORMATS = (*export.FORMATS, "docx")
 REPORTS = ("markdown", "docx")  # built from one language
@@ -66,6 +67,8 @@ def export_records(
     if len(languages) > 1:
         result.warnings.append("cross-case analyses are left out of a report that mixes languages")
     assert path is not None
+    from .report_docx import write_docx  # python-docx is only loaded for Word reports
+
     write_docx(path, records, analyses, title=title, language=language)
     result.analyses = [a.id for a in analyses.values()]
     return result
@@ -75,6 +78,8 @@ def _approved_analyses(store: Store, records: list[Record], language: str, resul
     found = {}
     in_report = {r.id for r in records}
     for trend in sorted({str(r.summary.trend) for r in records}):
+        from . import analysis  # only reports that include analyses need it loaded
+
         approved, why_not = analysis.for_report(store, trend, language)
         if approved is not None:
             found[trend] = approved

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .. import analysis, analysis_store, engines, review
+from .. import review
 from ..models import Status
-from ..render_collection import analyse_summary, analyses_table, analysis_view
 from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, make_app, translate_errors
 
 app = typer.Typer(
@@ -44,7 +43,7 @@ def analyse_command(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     api_key_env: Annotated[str | None, typer.Option(help="Name of the variable holding the API key.")] = None,
     mode: Annotated[str | None, typer.Option(help="Structured output mode (auto, json_schema, tools, ...).")] = None,
-    prompt: Annotated[str, typer.Option(help="Analysis prompt from prompts/.")] = analysis.DEFAULT_PROMPT,
+    prompt: Annotated[str, typer.Option(help="Analysis prompt from prompts/.")] = "analyse-v1",
     max_attempts: Annotated[
         int | None, typer.Option(help="Attempts when answers fail validation. [default: 3]")
     ] = None,
@@ -60,6 +59,9 @@ def analyse_command(
 
     Example: `trendsum analyse --trend "harnessing data"`
     """
+    from .. import analysis, engines
+    from ..render_collection import analyse_summary
+
     if ctx.invoked_subcommand is not None:
         return
     app_ = make_app(db=db, engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, mode=mode,
@@ -104,6 +106,9 @@ def list_command(
     db: DbOption = None,
 ) -> None:
     """List the analyses: id, trend, language, status, how many cases each draws on."""
+    from .. import analysis_store
+    from ..render_collection import analyses_table
+
     app_ = make_app(db=db)
     with app_.store() as store:
         rows = analysis_store.rows(store, tuple(status or ()), trend, language)
@@ -124,6 +129,9 @@ def show_command(
 
     Example: `trendsum analyse show harnessing-data.en`
     """
+    from .. import analysis_store
+    from ..render_collection import analysis_view
+
     app_ = make_app(db=db)
     with app_.store() as store:
         shown = analysis_store.get(store, analysis_id, version)
@@ -144,6 +152,8 @@ def accept_command(
 
     Example: `trendsum analyse accept harnessing-data.en -r "A. Researcher" -n "checked"`
     """
+    from .. import analysis
+
     app_ = make_app(db=db, reviewer=reviewer)
     who = review.reviewer_name(reviewer, app_.settings.reviewer)
     with app_.store() as store:
@@ -164,6 +174,8 @@ def reject_command(
 
     Example: `trendsum analyse reject cyber-security.en -n "overstates the phishing results"`
     """
+    from .. import analysis
+
     app_ = make_app(db=db, reviewer=reviewer)
     who = review.reviewer_name(reviewer, app_.settings.reviewer)
     with app_.store() as store:
