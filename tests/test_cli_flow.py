@@ -126,3 +126,15 @@ def test_show_displays_sections_evidence_and_provenance(cases: Path) -> None:
     assert "“Calls to the contact centre about blue badges dropped by 64% in the first six months.”" in shown
     assert "offline (extractive)" in shown and "sha256" in shown
     assert "pending" in shown
+
+
+def test_a_long_list_shows_a_page_and_says_how_to_see_more(cases: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from trendsum.cli import records
+
+    run("summarise", str(cases))
+    monkeypatch.setattr(records, "TABLE_ROWS", 2)
+    table = run("list")
+    assert "2 record(s) of 3" in table.stdout
+    assert "Showing the first 2 of 3" in table.stderr
+    assert len(jsonl(run("list", "--json").stdout)) == 3  # machine output is never cut
+    assert "3 record(s)" in run("list", "--limit", "3").stdout

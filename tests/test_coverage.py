@@ -62,11 +62,16 @@ def test_shipped_inputs_are_flagged_as_their_readme_says() -> None:
     assert rows["natural-resources-wales-ransomware-readiness"]["reasons"]["from-2023"] == (
         "the work is from 2022, before 2023")  # fmt: skip
 
-    # the fast path (SQLite's JSON functions) agrees with the pure function on every record
+    # the fast paths (stored columns, and SQL on the stored tag) agree with the pure function on every record
     with Store(Path("outputs/trendsum.db")) as store:
         listed = store.rows()
         fast = criteria.for_rows(store, listed)
-        assert all(fast[row.id] == criteria.evaluate(store.get(row.id).summary) for row in listed)
+        truth = {row.id: criteria.evaluate(store.get(row.id).summary) for row in listed}
+        assert all(fast[row.id] == truth[row.id] for row in listed)
+        for name in [*criteria.BY_NAME, "selected"]:
+            holds = {i for i, r in truth.items() if (r.selected if name == "selected" else r.met[name])}
+            assert {r.id for r in store.rows(meets=[name])} == holds
+            assert {r.id for r in store.rows(fails=[name])} == set(truth) - holds
 
     selected = [r["id"] for r in jsonl(run("list", "--json", "--meets", "selected").stdout)]
     assert selected == ["belfast-city-council-bins-chatbot", "kent-county-council-pothole-computer-vision",

@@ -8,6 +8,7 @@ selection criterion, and says in words what is missing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +32,17 @@ class CoverageCase:
     nation: str
     trend: str
     year: int | None
-    criteria: CriteriaResult
+    facts: criteria.CaseFacts
+    failed: str  # the stored tag, e.g. ',unintended,lessons,': enough for counts without evaluating anything
+    selected: bool  # meets every selection criterion
+
+    def fails(self, name: str) -> bool:
+        return f",{name}," in self.failed
+
+    @property
+    def criteria(self) -> CriteriaResult:
+        """Each criterion with the reason it is not met: worked out only when asked for (--json)."""
+        return criteria.evaluate_facts(self.facts)
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class Coverage:
     trends: list[str]
     cells: dict[tuple[str, str], Cell]
     gaps: list[str] = field(default_factory=list)
+    _failing: dict[str, list[CoverageCase]] = field(default_factory=dict, repr=False)
 
     def nation_total(self, nation: str) -> Cell:
         return _sum(cell for (n, _), cell in self.cells.items() if n == nation)
@@ -60,16 +72,19 @@ class Coverage:
         return _sum(self.cells.values())
 
     def failing(self, name: str) -> list[CoverageCase]:
-        return [c for c in self.cases if not c.criteria.met[name]]
+        if name not in self._failing:
+            self._failing[name] = [c for c in self.cases if c.fails(name)]
+        return self._failing[name]
 
     def as_dict(self) -> dict[str, object]:
+        failing = {c.name: [case.id for case in self.failing(c.name)] for c in criteria.CRITERIA}
         return {
             "statuses": [str(s) for s in self.statuses],
             "cases": len(self.cases),
             "selected": self.total.selected,
             "criteria": {
-                c.name: {"label": c.label, "selection": c.selection, "met": len(self.cases) - len(self.failing(c.name)),
-                         "failing": [case.id for case in self.failing(c.name)]}
+                c.name: {"label": c.label, "selection": c.selection, "met": len(self.cases) - len(failing[c.name]),
+                         "failing": failing[c.name]}
                 for c in criteria.CRITERIA
             },  # fmt: skip
             "table": {n: {t: {"cases": self.cells[n, t].cases, "selected": self.cells[n, t].selected}
@@ -88,6 +103,7 @@ def _sum(cells) -> Cell:  # type: ignore[no-untyped-def]
     return Cell(cases, selected)
 
 
+@functools.cache
 def nation_name(nation: str | None) -> str:
     """'wales' -> 'Wales'; an unknown place is kept as written; none -> 'not stated'."""
     if not nation or not nation.strip():
@@ -99,9 +115,13 @@ def nation_name(nation: str | None) -> str:
 
 
 def coverage(store: Store, statuses: Sequence[Status] = DEFAULT_STATUSES) -> Coverage:
-    rows = store.rows(tuple(statuses))
-    results = criteria.for_rows(store, rows)
-    cases = [CoverageCase(r.id, r.title, r.status, nation_name(r.nation), r.trend, r.year, results[r.id]) for r in rows]
+    cases = [
+        CoverageCase(record_id, title, Status(status), nation_name(nation), trend, year,
+                     criteria.CaseFacts(year, ai_text, outcomes, unintended, lessons), failed,
+                     not any(f",{name}," in failed for name in criteria.SELECTION))
+        for record_id, title, status, nation, trend, year, ai_text, outcomes, unintended, lessons, failed
+        in store.collection(tuple(statuses))
+    ]  # fmt: skip
     others = sorted({c.nation for c in cases} - set(UK_NATIONS) - {NOT_STATED})
     nations = [*UK_NATIONS, *others] + ([NOT_STATED] if any(c.nation == NOT_STATED for c in cases) else [])
     extra = sorted({c.trend for c in cases} - set(MAIN_TRENDS))
@@ -109,7 +129,7 @@ def coverage(store: Store, statuses: Sequence[Status] = DEFAULT_STATUSES) -> Cov
     counts: dict[tuple[str, str], list[int]] = {(n, t): [0, 0] for n in nations for t in trends}
     for case in cases:
         counts[case.nation, case.trend][0] += 1
-        counts[case.nation, case.trend][1] += case.criteria.selected
+        counts[case.nation, case.trend][1] += case.selected
     result = Coverage(tuple(statuses), cases, nations, trends, {k: Cell(*v) for k, v in counts.items()})
     result.gaps = _gaps(result)
     return result

@@ -6,7 +6,7 @@ the collection: see `coverage`.) Lessons learnt are not a selection criterion, b
 them, so they are checked too and reported apart.
 
 Listing 100,000 records must not decode 100,000 summaries, so the check runs on `CaseFacts`, the few fields
-it needs, which `facts_for` reads with SQLite's JSON functions; `evaluate(summary)` is the same check for a
+it needs, which the store keeps as columns of the records table and `facts_for` reads; `evaluate(summary)` is the same check for a
 summary in hand, and a test keeps the two paths in agreement.
 """
 
@@ -15,10 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .models import CaseSummary
-from .store import RecordRow, Store
+
+if TYPE_CHECKING:  # the store keeps each record's failed criteria (failed_tag), so it imports this module
+    from .store import RecordRow, Store
 
 FIRST_YEAR = 2023
 
@@ -125,6 +128,29 @@ def evaluate_facts(facts: CaseFacts) -> CriteriaResult:
     return CriteriaResult({c.name: c.name not in reasons for c in CRITERIA}, reasons)
 
 
+def failed_tag(summary: CaseSummary) -> str:
+    """The criteria a summary fails, as ',unintended,lessons,': a column SQL can filter on with LIKE."""
+    return tag(evaluate(summary))
+
+
+def tag(result: CriteriaResult) -> str:
+    failing = result.failing()
+    return f",{','.join(failing)}," if failing else ""
+
+
+def sql_filter(meets: Sequence[str], fails: Sequence[str]) -> tuple[list[str], list[str]]:
+    """WHERE clauses (and their arguments) on the records table's `criteria_failed` tag."""
+    clauses: list[str] = []
+    args: list[str] = []
+    for names, negate in ((fails, False), (meets, True)):
+        for name in check_names(names):
+            group = SELECTION if name == "selected" else (name,)
+            any_failed = "(" + " OR ".join("criteria_failed LIKE ?" for _ in group) + ")"
+            clauses.append(f"NOT {any_failed}" if negate else any_failed)
+            args.extend(f"%,{n},%" for n in group)
+    return clauses, args
+
+
 def check_names(names: Iterable[str]) -> list[str]:
     """The criterion names, or a UsageError naming the known ones."""
     names = list(names)
@@ -135,18 +161,12 @@ def check_names(names: Iterable[str]) -> list[str]:
     return names
 
 
-_FACTS_SQL = """
-SELECT r.id, r.year,
-       json_extract(v.summary, '$.ai_application.text'),
-       json_array_length(v.summary, '$.outcomes'),
-       json_array_length(v.summary, '$.unintended_consequences'),
-       json_array_length(v.summary, '$.lessons')
-FROM records r JOIN versions v ON v.record_id = r.id AND v.version = r.current_version
-"""
+_FACTS_SQL = "SELECT r.id, r.year, r.ai_text, r.outcomes, r.unintended, r.lessons FROM records r"
 
 
 def facts_for(store: Store, rows: Sequence[RecordRow]) -> dict[str, CaseFacts]:
-    """Each listed row's facts, for the version the row shows, read in one query without decoding summaries."""
+    """Each listed row's facts, for the version the row shows: columns the store keeps beside the title and
+    trend (migration m004), so no summary is decoded."""
     if not rows:
         return {}
     if len(rows) <= 500:
@@ -163,20 +183,3 @@ def facts_for(store: Store, rows: Sequence[RecordRow]) -> dict[str, CaseFacts]:
 
 def for_rows(store: Store, rows: Sequence[RecordRow]) -> dict[str, CriteriaResult]:
     return {record_id: evaluate_facts(facts) for record_id, facts in facts_for(store, rows).items()}
-
-
-def matches(result: CriteriaResult, meets: Sequence[str], fails: Sequence[str]) -> bool:
-    """`selected` stands for all the selection criteria at once."""
-
-    def met(name: str) -> bool:
-        return result.selected if name == "selected" else result.met[name]
-
-    return all(met(name) for name in meets) and not any(met(name) for name in fails)
-
-
-def filter_rows(
-    rows: Sequence[RecordRow], results: dict[str, CriteriaResult], meets: Sequence[str], fails: Sequence[str]
-) -> list[RecordRow]:
-    """The rows whose records meet every criterion in `meets` and none in `fails`."""
-    check_names([*meets, *fails])
-    return [row for row in rows if matches(results[row.id], meets, fails)]

@@ -200,3 +200,36 @@ def m003_analyses(db: sqlite3.Connection) -> None:
             BEGIN SELECT RAISE(ABORT, 'analysis events are append-only'); END;
         """,
     )
+
+
+@migration
+def m004_criteria_facts(db: sqlite3.Connection) -> None:
+    """The few facts the selection criteria read (AI text, section sizes) and the criteria each record fails,
+    kept beside the other listed fields of the current version, so that filtering and coverage at 100,000
+    records read no summary JSON and filter in SQL."""
+    run_script(
+        db,
+        """
+        ALTER TABLE records ADD COLUMN ai_text TEXT;
+        ALTER TABLE records ADD COLUMN outcomes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN unintended INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN lessons INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN criteria_failed TEXT NOT NULL DEFAULT '';
+        UPDATE records SET
+            ai_text = (SELECT json_extract(v.summary, '$.ai_application.text') FROM versions v
+                       WHERE v.record_id = records.id AND v.version = records.current_version),
+            outcomes = (SELECT json_array_length(v.summary, '$.outcomes') FROM versions v
+                        WHERE v.record_id = records.id AND v.version = records.current_version),
+            unintended = (SELECT json_array_length(v.summary, '$.unintended_consequences') FROM versions v
+                          WHERE v.record_id = records.id AND v.version = records.current_version),
+            lessons = (SELECT json_array_length(v.summary, '$.lessons') FROM versions v
+                       WHERE v.record_id = records.id AND v.version = records.current_version);
+        """,
+    )
+    from . import criteria  # the rules live there; a change to them needs a migration that recomputes the tags
+
+    rows = db.execute("SELECT id, year, ai_text, outcomes, unintended, lessons FROM records").fetchall()
+    db.executemany(
+        "UPDATE records SET criteria_failed = ? WHERE id = ?",
+        [(criteria.tag(criteria.evaluate_facts(criteria.CaseFacts(*facts))), record_id) for record_id, *facts in rows],
+    )

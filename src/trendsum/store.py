@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import migrations
+from . import criteria, migrations
 from .errors import ConflictError, RecordNotFound, TrendsumError
 from .models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status
 
@@ -276,15 +276,36 @@ class Store:
         engine: str | None = None,
         ids: Sequence[str] = (),
         limit: int | None = None,
+        meets: Sequence[str] = (),
+        fails: Sequence[str] = (),
     ) -> list[RecordRow]:
-        where, args = _filters(statuses, trend, nation, engine, ids)
+        """Listed fields of matching records, by id; `meets`/`fails` name selection criteria (criteria.py)."""
+        where, args = _filters(statuses, trend, nation, engine, ids, meets, fails)
         sql = f"SELECT {_ROW_COLUMNS} FROM records{where} ORDER BY id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_row(values) for values in self.db.execute(sql, args)]
 
-    def count(self, statuses: Sequence[Status] = ()) -> int:
+    def collection(self, statuses: Sequence[Status]) -> list[tuple[object, ...]]:
+        """(id, title, status, nation, trend, year, ai_text, outcomes, unintended, lessons, criteria_failed) of
+        every record with these statuses: what coverage needs, in one query, no summary decoded."""
         where, args = _filters(statuses, None, None, None, ())
+        return self.db.execute(
+            "SELECT id, title, status, nation, trend, year, ai_text, outcomes, unintended, lessons, criteria_failed"
+            f" FROM records{where} ORDER BY id",
+            args,
+        ).fetchall()
+
+    def count(
+        self,
+        statuses: Sequence[Status] = (),
+        trend: str | None = None,
+        nation: str | None = None,
+        engine: str | None = None,
+        meets: Sequence[str] = (),
+        fails: Sequence[str] = (),
+    ) -> int:
+        where, args = _filters(statuses, trend, nation, engine, (), meets, fails)
         return self.db.execute(f"SELECT count(*) FROM records{where}", args).fetchone()[0]
 
     def get(self, record_id: str, version: int | None = None) -> Record:
@@ -371,11 +392,23 @@ def _denormalised(summary: CaseSummary, grounding: Grounding, provenance: Proven
         "grounded": grounding.supported,
         "points": grounding.total,
         "source_path": provenance.source_path,
+        # what the selection criteria read (see criteria.py), so that listing needs no summary JSON
+        "ai_text": summary.ai_application.text if summary.ai_application else None,
+        "outcomes": len(summary.outcomes),
+        "unintended": len(summary.unintended_consequences),
+        "lessons": len(summary.lessons),
+        "criteria_failed": criteria.failed_tag(summary),
     }
 
 
 def _filters(
-    statuses: Sequence[Status], trend: str | None, nation: str | None, engine: str | None, ids: Sequence[str]
+    statuses: Sequence[Status],
+    trend: str | None,
+    nation: str | None,
+    engine: str | None,
+    ids: Sequence[str],
+    meets: Sequence[str] = (),
+    fails: Sequence[str] = (),
 ) -> tuple[str, list[object]]:
     clauses: list[str] = []
     args: list[object] = []
@@ -389,9 +422,13 @@ def _filters(
     if ids:
         clauses.append(f"id IN ({', '.join('?' * len(ids))})")
         args.extend(ids)
+    if meets or fails:
+        more_clauses, more_args = criteria.sql_filter(meets, fails)
+        clauses.extend(more_clauses)
+        args.extend(more_args)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
 def _row(values: tuple[object, ...]) -> RecordRow:
-    row = RecordRow(*values)  # type: ignore[arg-type]
-    return RecordRow(**{**row.__dict__, "status": Status(row.status)})
+    record_id, status, *rest = values
+    return RecordRow(record_id, Status(status), *rest)  # type: ignore[arg-type]

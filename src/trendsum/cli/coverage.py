@@ -29,6 +29,6 @@ def coverage_command(status: StatusOption = None, as_json: JsonOption = False, d
     with app.store() as store:
         result = coverage.coverage(store, tuple(status) if status else coverage.DEFAULT_STATUSES)
     if as_json:
-        app.out.print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2), markup=False, highlight=False)
+        app.out.file.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")  # Rich is slow on MBs
         return
     app.out.print(coverage_view(result))

@@ -14,6 +14,9 @@ from ..review import version_history
 from .common import DbOption, EngineFilter, JsonOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
 
 
+TABLE_ROWS = 200
+
+
 def register(app: typer.Typer) -> None:
     app.command("list")(list_command)
     app.command("show")(show_command)
@@ -27,7 +30,10 @@ def list_command(
     trend: TrendOption = None,
     nation: NationOption = None,
     engine: EngineFilter = None,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help=f"Show at most this many. [default: all with --json, else the first {TABLE_ROWS}]"),
+    ] = None,
     meets: Annotated[
         list[str] | None,
         typer.Option("--meets", metavar="CRITERION", help="Only records meeting it: from-2023, uses-ai, outcomes, "
@@ -47,10 +53,10 @@ def list_command(
     app = make_app(db=db)
     with app.store() as store:
         by_criteria = bool(meets or fails)
-        rows = store.rows(status or (), trend, nation, engine, limit=None if by_criteria else limit)
-        checked = criteria.for_rows(store, rows) if by_criteria or as_json else {}
-        if by_criteria:
-            rows = criteria.filter_rows(rows, checked, meets or [], fails or [])[:limit]
+        filters = dict(trend=trend, nation=nation, engine=engine, meets=meets or (), fails=fails or ())
+        page = limit if (limit is not None or as_json) else TABLE_ROWS + 1  # a table of 100,000 rows helps nobody
+        rows = store.rows(status or (), limit=page, **filters)
+        checked = criteria.for_rows(store, rows) if as_json else {}
         if as_json:
             for row in rows:  # written straight to the stream: Rich's print_json takes a second per 3,000 lines
                 data = {**row.__dict__, "status": str(row.status), "criteria": checked[row.id].as_dict()}
@@ -59,8 +65,14 @@ def list_command(
         if not rows:
             app.err.print("No records match. Summarise some case studies first: `trendsum summarise inputs/`.")
             return
-        unfiltered = not (status or trend or nation or engine or by_criteria)
-        app.out.print(records_table(rows, store.count() if unfiltered else None))
+        matched = len(rows)
+        if limit is None and matched > TABLE_ROWS:
+            rows, matched = rows[:TABLE_ROWS], store.count(status or (), **filters)
+        app.out.print(records_table(rows, store.count() if not (status or trend or nation or engine or by_criteria)
+                                    else matched))  # fmt: skip
+        if len(rows) < matched:
+            app.err.print(f"Showing the first {len(rows)} of {matched}: narrow with --status, --trend, --nation or "
+                          "--fails, or give --limit (or --json for all).")  # fmt: skip
 
 
 @translate_errors
