@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_openai import TEST_KEY, FakeOpenAI
 
 HEADED = """# Tayside Council: a single front door for blue badge applications
 
@@ -88,3 +90,13 @@ def cases(tmp_path: Path) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "outputs" / "trendsum.db"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    """A scripted OpenAI-compatible server on 127.0.0.1, with an API key set; requests it was not scripted for
+    fail the test."""
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    with FakeOpenAI() as fake:
+        yield fake
+    assert not fake.unexpected, f"{len(fake.unexpected)} request(s) after the script ran dry"

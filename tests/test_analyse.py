@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -147,17 +146,6 @@ def test_analysis_is_reviewed_by_a_person_and_goes_stale_when_its_cases_change(q
     shown = run("analyse", "show", ANALYSIS).stdout
     assert "stale" in shown and "westmoor-parking v1" in shown
     assert "harnessing-data.en" in run("analyse", "list").stdout
-
-
-KEY = "test-key-analyse-0000"
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    with FakeOpenAI() as fake:
-        yield fake
-    assert not fake.unexpected, f"{len(fake.unexpected)} request(s) after the script ran dry"
 
 
 def llm(server: FakeOpenAI, *extra: str):  # type: ignore[no-untyped-def]

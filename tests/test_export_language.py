@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
 from fake_openai import FakeOpenAI, answer_for
 from helpers import jsonl, run
-
-KEY = "test-key-language-0000"
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    with FakeOpenAI() as fake:
-        yield fake
-    assert not fake.unexpected, f"{len(fake.unexpected)} request(s) after the script ran dry"
 
 
 def two_languages(tmp_path: Path, server: FakeOpenAI) -> None:

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import HEADED, PROSE_NO_LESSONS
+from fake_openai import TEST_KEY as KEY
 from fake_openai import FakeOpenAI, Reply, answer_for, completion, error, good_answer
 from helpers import jsonl, run
-
-KEY = "test-key-a1b2c3d4e5f6-secret"
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    with FakeOpenAI() as fake:
-        yield fake
-    assert not fake.unexpected, f"{len(fake.unexpected)} request(s) after the script ran dry"
 
 
 @pytest.fixture
