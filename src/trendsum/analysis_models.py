@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .models import Status
+from .models import CallProvenance, Status
 
 # Bump when CrossCaseAnalysis changes shape: it is part of the cache key.
 ANALYSIS_SCHEMA_VERSION = 1
@@ -89,18 +89,10 @@ class CaseRef(_Strict):
     organisation: str | None = None
 
 
-class AnalysisProvenance(_Strict):
-    engine: str
-    model: str
-    prompt_name: str
-    prompt_hash: str
+class AnalysisProvenance(CallProvenance):
+    """An analysis's provenance: the call, and the approved records it read."""
+
     schema_version: int = ANALYSIS_SCHEMA_VERSION
-    mode: str | None = None
-    language: str = "en"
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    attempts: int = 1
-    created_at: datetime
     inputs: list[CaseRef]
 
 

@@ -149,20 +149,28 @@ class Grounding(_Strict):
         return check is not None and check.supported
 
 
-class Provenance(_Strict):
-    source_path: str
-    source_sha256: str
+class CallProvenance(_Strict):
+    """How an engine produced something: the engine, model, prompt, mode, language, tokens and attempts."""
+
     engine: str
     model: str
     prompt_name: str
     prompt_hash: str
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int
     mode: str | None = None
     language: str = "en"
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 1
     created_at: datetime
+
+
+class Provenance(CallProvenance):
+    """A summary's provenance: the call, and the source file it summarised."""
+
+    source_path: str
+    source_sha256: str
+    schema_version: int = SCHEMA_VERSION
 
 
 class ReviewEvent(_Strict):
