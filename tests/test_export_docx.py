@@ -98,3 +98,15 @@ def test_word_needs_a_file_and_text_word_cannot_hold_is_dropped(cases: Path) -> 
     result = run("export", "-f", "docx")
     assert result.exit_code == 2 and "--output" in result.stderr
     assert clean("Step\x0bone\x00 and \x1ftwo\ttabs\nlines") == "Stepone and two\ttabs\nlines"
+
+
+def test_a_chapter_without_an_analysis_does_not_leave_its_heading_alone_on_a_page(cases: Path, tmp_path: Path) -> None:
+    run("summarise", str(cases))
+    for record_id in ("tayside-blue-badges", "harbourside-housing"):
+        run("review", "accept", record_id, "-r", "A. Researcher", "--allow-ungrounded")
+    out = tmp_path / "r.docx"
+    assert run("export", "-f", "docx", "-o", str(out)).exit_code == 0
+    paragraphs = docx.Document(str(out)).paragraphs
+    chapter = next(i for i, p in enumerate(paragraphs) if p.style.name == "Heading 1" and "Reimagining" in p.text)
+    cases_in_chapter = [p for p in paragraphs[chapter + 1 :] if p.style.name == "Heading 2"][:2]
+    assert [bool(p.paragraph_format.page_break_before) for p in cases_in_chapter] == [False, True]

@@ -166,8 +166,10 @@ def write_docx(
         analysis = analyses.get(trend)
         if analysis is not None:
             _analysis(doc, f"{c}.1", analysis, numbers, words, sections)
-        for number, record in _numbered(group, analyses, trend):
-            _case(doc, f"{c}.{number}", record, words, sections, quotes)
+        for i, (number, record) in enumerate(_numbered(group, analyses, trend)):
+            # the chapter's first case follows its heading on the same page, unless an analysis came between
+            new_page = i > 0 or analysis is not None
+            _case(doc, f"{c}.{number}", record, words, sections, quotes, new_page=new_page)
     _appendix(doc, quotes, numbers, words, sections)
     doc.save(str(path))
     return DocxReport(path, len(records), unapproved, [t for t, _ in chapters], len(analyses), len(quotes))
@@ -330,10 +332,10 @@ def _analysis(doc: DocumentType, number: str, analysis: Analysis, numbers: dict[
 
 
 def _case(doc: DocumentType, number: str, record: Record, words: dict[str, str], sections: dict[str, str],
-          quotes: list[tuple[Record, str, str]]) -> None:  # fmt: skip
+          quotes: list[tuple[Record, str, str]], *, new_page: bool) -> None:  # fmt: skip
     s = record.summary
     heading = doc.add_heading(clean(f"{number} {s.title}"), level=2)
-    heading.paragraph_format.page_break_before = True  # a case study is read, and often printed, on its own
+    heading.paragraph_format.page_break_before = new_page  # a case study is read, and often printed, on its own
     facts = [s.organisation, s.nation, str(s.year) if s.year else None,
              words["uses_ai"] if s.ai_application else words["no_ai"]]  # fmt: skip
     meta = doc.add_paragraph()
