@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -151,14 +152,22 @@ def run_summary(report: RunReport, engine: str, model: str) -> RenderableType:
     problems = [o for o in report.outcomes if o.result in ("failed", "skipped") or o.warnings]
     if problems:
         table = Table(title="needs attention", title_justify="left")
-        table.add_column("file")
+        table.add_column("file", overflow="fold")  # a user must see which file, however long its path
         table.add_column("what happened")
         for outcome in problems:
             reason = outcome.reason if outcome.reason else "; ".join(outcome.warnings)
             style = "red" if outcome.result == "failed" else "yellow"
-            table.add_row(escape(outcome.path), Text(reason or "", style=style))
+            table.add_row(escape(shown_path(outcome.path)), Text(reason or "", style=style))
         parts.append(table)
     return Group(*parts)
+
+
+def shown_path(path: str) -> str:
+    """A path as short as it can be said: relative to the working folder when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return path
 
 
 def outcome_line(outcome: CaseOutcome) -> Text:
