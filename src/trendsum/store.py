@@ -7,7 +7,9 @@ leaves it consistent, and a result is durable the moment its call returns.
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,12 +74,26 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            migrations.apply(self.db)
+            self._prepare()
         except sqlite3.DatabaseError as exc:
             raise TrendsumError(f"Cannot open the review queue at {self.path}: {exc}") from None
+
+    def _prepare(self, tries: int = 100) -> None:
+        """WAL mode and migrations. Two processes opening a new database at once can get 'locked' without
+        SQLite waiting on the busy timeout (switching to WAL, a read turning into a write): try again."""
+        for attempt in range(tries):
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                migrations.apply(self.db)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == tries - 1:
+                    raise
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                time.sleep(0.05 + random.random() * 0.05)
 
     def close(self) -> None:
         self.db.close()
