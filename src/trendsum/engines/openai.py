@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 # Tried in this order by --mode auto; each endpoint's first working mode is remembered.
 MODES = ("json_schema", "tools", "json_object", "json")
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 # What servers say when they do not support a request shape (OpenAI, vLLM, llama.cpp, llama-cpp-python,
 # Ollama, LM Studio): a 400, 422 or 500 naming the feature, not a transient fault.
@@ -91,14 +90,14 @@ class OpenAIEngine:
                 "for a local server, or use --engine offline."
             )
         self.model = model
-        self.endpoint = display_url(base_url or DEFAULT_BASE_URL)
         self._secrets = [s for s in (api_key,) if s]
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "no-key-needed",  # local servers ignore it, the SDK insists on one
-            base_url=base_url or DEFAULT_BASE_URL,
+            base_url=base_url,  # None: the SDK's own default endpoint
             timeout=timeout,
             max_retries=max_retries,
         )
+        self.endpoint = display_url(str(self._client.base_url).rstrip("/"))
         self._max_output_tokens = max_output_tokens
         self._strict_cache: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._memory = memory
