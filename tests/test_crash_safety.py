@@ -60,6 +60,16 @@ def wait_for_records(db: Path, at_least: int, process: subprocess.Popen[str], li
         time.sleep(0.05)
 
 
+def settled_calls(server: FakeOpenAI) -> int:
+    """Requests the server got, once a killed client's last ones (still in socket buffers) have arrived."""
+    count, deadline = -1, time.monotonic() + 10
+    while count != len(server.chat_requests) or server.in_flight:
+        assert time.monotonic() < deadline, "the server never settled"
+        count = len(server.chat_requests)
+        time.sleep(0.3)
+    return count
+
+
 def check_complete(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM records").fetchone()[0] == CASES
@@ -81,7 +91,7 @@ def test_killed_run_loses_nothing_and_rerun_does_only_the_rest(
     if how == signal.SIGINT:
         assert process.returncode == 130
         assert "Interrupted." in stderr and "run the same command again" in stderr
-    calls_before = len(slow_server.chat_requests)
+    calls_before = settled_calls(slow_server)
 
     rerun = start(folder, db, slow_server.url)
     _, stderr = rerun.communicate(timeout=60)
