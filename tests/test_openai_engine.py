@@ -249,6 +249,16 @@ def test_max_cost_stops_starting_new_calls(server: FakeOpenAI, cases: Path) -> N
     assert result.exit_code == 1
     assert len(server.chat_requests) == 1  # 200 tokens at $1000 per million: $0.20, over the limit
     assert result.stderr.count("cost limit of 0.05 was reached") == 2
+    assert "estimated cost: 0.2000" in result.stderr
+
+
+def test_a_price_table_gives_the_runs_cost(server: FakeOpenAI, one_case: Path) -> None:
+    Path("trendsum.toml").write_text('[prices."test-model"]\ninput = 2.5\noutput = 10.0\n', encoding="utf-8")
+    server.enqueue(completion("not json"), lambda request: completion(good_answer(request), usage=(1000, 500)))
+    result = summarise(server, one_case)
+    assert result.exit_code == 0
+    # (120 + 1000) prompt tokens at 2.5 and (80 + 500) completion tokens at 10 per million: the failed try counts
+    assert "estimated cost: 0.0086" in result.stderr
 
 
 def test_auto_engine_uses_the_configured_endpoint(server: FakeOpenAI, one_case: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -144,6 +145,9 @@ def summarise_command(
             )
             raise typer.Exit(EXIT_INTERRUPTED) from None
     app.err.print(run_summary(report, chosen.name, chosen.model))
+    if options.budget is not None:
+        app.err.print(f"estimated cost: {options.budget.spent:.4f} (prices for {chosen.model} from the config; every "
+                      "call counted, failed ones too)", highlight=False)  # fmt: skip
     if report.count("new") + report.count("updated"):
         app.err.print("Next: `trendsum list` to see the queue, `trendsum review` to accept or reject records.")
     if report.failed:
@@ -151,12 +155,14 @@ def summarise_command(
 
 
 def _budget(settings) -> Budget | None:  # type: ignore[no-untyped-def]
-    if settings.max_cost is None:
-        return None
+    """What the run spends, when the config has a price for the model; with --max-cost, also its limit."""
     price = settings.prices.get(settings.model)
+    if not price and settings.max_cost is None:
+        return None
     if not price:
         raise ConfigError(
             f"--max-cost needs a price for model {settings.model!r}: add it to trendsum.toml as "
             f'[prices."{settings.model}"] with input = ... and output = ... (per million tokens).'
         )
-    return Budget(settings.max_cost, float(price["input"]), float(price["output"]))
+    limit = settings.max_cost if settings.max_cost is not None else math.inf
+    return Budget(limit, float(price["input"]), float(price["output"]))
