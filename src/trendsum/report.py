@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from . import export
 from .errors import UsageError
 from .models import Record, Status
-from .selection import Selection, for_report, select
+from .selection import Selection, for_report, languages_of, select
 from .store import Store
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def export_records(
         writer = {"jsonl": export.write_jsonl, "json": export.write_json, "csv": export.write_csv}[fmt]
         return ExportResult(writer(select(store, selection), out), stale_left_out=stale)
     records = for_report(store, selection, mixed_languages=mixed_languages)
-    languages = sorted({r.provenance.language for r in records})
+    languages = languages_of(records)
     result = ExportResult(len(records), sum(r.status != Status.APPROVED for r in records), stale, languages)
     if fmt == "markdown":
         assert out is not None
