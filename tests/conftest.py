@@ -71,8 +71,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.setenv("TRENDSUM_REVIEWER", "Test Reviewer")
-    prompts = Path(__file__).resolve().parent.parent / "prompts"
-    monkeypatch.setenv("TRENDSUM_PROMPTS", str(prompts))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import analysis_offline, analysis_store, prompts
 from .analysis_models import (
@@ -24,7 +23,7 @@ from .analysis_models import (
     analysis_schema_for,
 )
 from .engines.base import Engine, GenerationRequest
-from .errors import ConfigError, ReviewError, UsageError
+from .errors import ReviewError, UsageError
 from .ingest import CaseStudy
 from .models import SECTION_TITLES, SECTIONS, Record, Status, Trend
 from .prompts import Prompt
@@ -53,15 +52,9 @@ class AnalysisOutcome:
 
 
 def load_prompt(name: str = DEFAULT_PROMPT) -> Prompt:
-    """The analysis prompt from the prompts folder in use, else the copy shipped with trendsum (a team's own
-    prompts/ folder may hold only its summary prompts)."""
-    try:
-        return prompts.load(name)
-    except ConfigError:
-        shipped = Path(prompts.__file__).parent / "prompt_templates"
-        if (shipped / f"{name}.md").is_file():
-            return prompts.load(name, shipped)
-        raise
+    """The analysis prompt: a team's own prompts/ folder may hold only its summary prompts, so the search
+    path falls through to the shipped templates."""
+    return prompts.load(name)
 
 
 def approved_cases(store: Store, trend: str, language: str) -> list[Record]:

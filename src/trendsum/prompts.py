@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError
@@ -47,30 +48,65 @@ class Prompt:
         return [{"role": "system", "content": fill(self.system)}, {"role": "user", "content": fill(self.user)}]
 
 
-def prompts_dir() -> Path:
-    """`TRENDSUM_PROMPTS`, else `prompts/` in the working folder, else the copy shipped with the package."""
+def shipped_dir() -> Path:
+    """The templates that come with trendsum: `trendsum/prompt_templates` in an installed package (the build
+    copies the repository's `prompts/` there); in a source checkout installed with `-e`, `prompts/` itself."""
+    packaged = resources.files("trendsum") / "prompt_templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "prompts"
+
+
+def search_path(directory: Path | None = None) -> list[Path]:
+    """Where templates are looked for, first match wins: `directory` alone when given; else `TRENDSUM_PROMPTS`
+    or `prompts/` in the working folder (a team's own versions), then the shipped templates."""
+    if directory is not None:
+        return [directory]
     configured = os.environ.get("TRENDSUM_PROMPTS")
-    if configured:
-        return Path(configured)
-    local = Path("prompts")
-    if local.is_dir() and any(local.glob("*.md")):
-        return local
-    return Path(__file__).parent / "prompt_templates"
+    local = Path(configured) if configured else Path("prompts")
+    shipped = shipped_dir()
+    if local.is_dir() and local.resolve() != shipped.resolve():
+        return [local, shipped]
+    if configured and not local.is_dir():
+        raise ConfigError(f"TRENDSUM_PROMPTS names {local}, which is not a folder.")
+    return [shipped]
+
+
+def _names(directory: Path) -> list[Path]:
+    return [p for p in sorted(directory.glob("*.md")) if p.stem.lower() != "readme"]
 
 
 def available(directory: Path | None = None) -> list[Prompt]:
-    directory = directory or prompts_dir()
-    return [load(path.stem, directory) for path in sorted(directory.glob("*.md")) if path.stem.lower() != "readme"]
+    """Every template, a name found in an earlier folder of the search path hiding the same name later on.
+    No template at all is an error: a tool without prompts cannot summarise with an LLM."""
+    folders = search_path(directory)
+    found: dict[str, Path] = {}
+    for folder in folders:
+        for path in _names(folder):
+            found.setdefault(path.stem, path)
+    if not found:
+        raise ConfigError(f"No prompt templates in {' or '.join(str(f) for f in folders)}: the installation is "
+                          "incomplete, or --dir names the wrong folder.")  # fmt: skip
+    return [_read(name, path) for name, path in sorted(found.items())]
 
 
 def load(name: str = DEFAULT_PROMPT, directory: Path | None = None) -> Prompt:
-    directory = directory or prompts_dir()
-    path = directory / f"{name}.md"
-    if not path.is_file():
-        names = ", ".join(p.stem for p in sorted(directory.glob("*.md")) if p.stem.lower() != "readme") or "none"
-        raise ConfigError(f"No prompt named {name!r} in {directory} (available: {names}).")
+    folders = search_path(directory)
+    for folder in folders:
+        path = folder / f"{name}.md"
+        if path.is_file():
+            return _read(name, path)
+    names = sorted({p.stem for folder in folders for p in _names(folder)})
+    where = " or ".join(str(f) for f in folders)
+    raise ConfigError(f"No prompt named {name!r} in {where} (available: {', '.join(names) or 'none'}).")
+
+
+def _read(name: str, path: Path) -> Prompt:
     raw = path.read_bytes()
-    parts = _PART.split(raw.decode("utf-8"))
+    try:
+        parts = _PART.split(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"Prompt {path} is not UTF-8 text.") from None
     sections = dict(zip(parts[1::2], (p.strip("\n") for p in parts[2::2]), strict=True))
     if set(sections) != {"system", "user"}:
         raise ConfigError(f"Prompt {path} needs a '--- system ---' part and a '--- user ---' part.")
