@@ -12,7 +12,7 @@ from datetime import datetime
 
 from .analysis_models import Analysis, AnalysisProvenance, CrossCaseAnalysis
 from .errors import ConflictError, UsageError
-from .models import ReviewEvent, Status
+from .models import ReviewEvent, Status, parse_status
 from .store import Saved, Store, now
 
 
@@ -69,7 +69,7 @@ def save_generated(
             "SELECT 1 FROM analysis_versions WHERE analysis_id = ? AND version = ? AND cache_key = ?",
             (analysis, head[0], cache_key),
         ).fetchone():
-            return Saved(analysis, head[0], Status(head[1]), created=False)  # another process made it meanwhile
+            return Saved(analysis, head[0], parse_status(head[1]), created=False)  # another process made it meanwhile
         if head is None:
             version, status, created = 1, Status.PENDING, True
             db.execute(
@@ -141,7 +141,7 @@ def get(store: Store, analysis: str, version: int | None = None) -> Analysis:
         version=wanted,
         trend=trend,
         language=language,
-        status=Status(status),
+        status=parse_status(status),
         body=CrossCaseAnalysis.model_validate_json(row[1]),
         provenance=AnalysisProvenance.model_validate_json(row[2]),
         author=row[0],
@@ -170,7 +170,7 @@ def rows(
         "SELECT id, trend, language, status, current_version, approved_version, engine, cases, updated_at"
         f" FROM analyses{where} ORDER BY trend, language"
     )
-    return [AnalysisRow(r[0], r[1], r[2], Status(r[3]), *r[4:]) for r in store.db.execute(sql, args)]
+    return [AnalysisRow(r[0], r[1], r[2], parse_status(r[3]), *r[4:]) for r in store.db.execute(sql, args)]
 
 
 def approved(store: Store, trend: str, language: str) -> Analysis | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import criteria
 from .criteria import CriteriaResult
-from .models import Status, Trend
+from .models import Status, Trend, parse_status
 from .store import Store
 
 DEVOLVED = ("Scotland", "Wales", "Northern Ireland")
@@ -116,7 +116,7 @@ def nation_name(nation: str | None) -> str:
 
 def coverage(store: Store, statuses: Sequence[Status] = DEFAULT_STATUSES) -> Coverage:
     cases = [
-        CoverageCase(record_id, title, Status(status), nation_name(nation), trend, year,
+        CoverageCase(record_id, title, parse_status(status), nation_name(nation), trend, year,
                      criteria.CaseFacts(year, ai_text, outcomes, unintended, lessons), failed,
                      not any(f",{name}," in failed for name in criteria.SELECTION))
         for record_id, title, status, nation, trend, year, ai_text, outcomes, unintended, lessons, failed

@@ -29,9 +29,24 @@ class IngestError(TrendsumError):
 
 
 class RecordNotFound(UsageError):
-    def __init__(self, record_id: str) -> None:
-        super().__init__(f"No record with id {record_id!r}. Run `trendsum list` to see the ids.")
+    def __init__(self, record_id: str, close: list[str] | None = None) -> None:
+        hint = f"Did you mean {' or '.join(close)}?" if close else "Run `trendsum list` to see the ids."
+        super().__init__(f"No record with id {record_id!r}. {hint}")
         self.record_id = record_id
+
+
+class QueueNotFound(UsageError):
+    """A command that reads the queue was run where there is none: it never creates an empty one."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"No review queue at {path}. Start one with `trendsum summarise inputs/`, or point --db (or "
+            "TRENDSUM_DB) at an existing queue."
+        )
+
+
+class QueueError(TrendsumError):
+    """The queue database cannot be used as asked: read-only, full, damaged, or written by a newer trendsum."""
 
 
 class ReviewError(TrendsumError):

@@ -6,6 +6,7 @@ so a crash mid-migration leaves the database as it was. Never edit a released mi
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -106,6 +107,14 @@ def m001_queue(db: sqlite3.Connection) -> None:
         CREATE INDEX failures_case ON failures(case_id, id);
         """
     )
+
+
+def status(db: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """(migrations this database still needs, migrations it has that this version does not know), read only."""
+    has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").fetchone()
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")} if has_table else set()
+    known = [name for name, _ in MIGRATIONS]
+    return [name for name in known if name not in done], sorted(done - set(known))
 
 
 def apply(db: sqlite3.Connection) -> list[str]:
@@ -233,3 +242,32 @@ def m004_criteria_facts(db: sqlite3.Connection) -> None:
         "UPDATE records SET criteria_failed = ? WHERE id = ?",
         [(criteria.tag(criteria.evaluate_facts(criteria.CaseFacts(*facts))), record_id) for record_id, *facts in rows],
     )
+
+
+@migration
+def m005_source_ids(db: sqlite3.Connection) -> None:
+    """Which record id each source file was given, for ever: a file added later whose name slugs the same
+    never takes an existing id, and a moved file (same bytes, new path) keeps its record.
+
+    Paths are stored resolved (absolute). Existing records are mapped from their current version's source path,
+    resolved against the working folder of the run that migrates; a record whose path does not resolve to its
+    file is still found by content when its file is next summarised."""
+    run_script(
+        db,
+        """
+        CREATE TABLE sources (
+            path TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL UNIQUE,
+            mapped_at TEXT NOT NULL
+        );
+        CREATE INDEX versions_source_sha ON versions(source_sha256);
+        """,
+    )
+    at = datetime.now(UTC).isoformat()
+    rows = db.execute("SELECT id, source_path FROM records WHERE instr(id, '.') = 0 ORDER BY id").fetchall()
+    for case_id, source_path in rows:
+        if source_path and not source_path.startswith("<"):  # <stdin> is named by its content, not a path
+            db.execute(
+                "INSERT OR IGNORE INTO sources (path, case_id, mapped_at) VALUES (?, ?, ?)",
+                (os.path.abspath(source_path), case_id, at),
+            )

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import QueueError
+
 # Bump when CaseSummary changes shape: it is part of the cache key, so old answers are not reused.
 SCHEMA_VERSION = 1
 
@@ -32,6 +34,17 @@ class Status(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     STALE = "stale"  # approved once, but its source or prompt changed since
+
+
+def parse_status(value: str) -> Status:
+    """A status read from the queue; one this version does not know means a newer trendsum wrote it."""
+    try:
+        return Status(value)
+    except ValueError:
+        raise QueueError(
+            f"The queue holds the status {value!r}, which this version of trendsum does not know: it was written "
+            "by a newer trendsum. Upgrade trendsum (pip install -U trendsum) to read it."
+        ) from None
 
 
 class _Strict(BaseModel):

@@ -6,7 +6,9 @@ leaves it consistent, and a result is durable the moment its call returns.
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import random
 import sqlite3
 import time
@@ -15,10 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from . import criteria, migrations
-from .errors import ConflictError, RecordNotFound, TrendsumError
-from .models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status
+from .errors import ConflictError, QueueError, QueueNotFound, RecordNotFound, UsageError
+from .models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
 
 DEFAULT_DB = Path("outputs") / "trendsum.db"
 
@@ -63,30 +66,72 @@ class Saved:
     version: int
     status: Status
     created: bool  # a new record, rather than a new version of one
+    unchanged: bool = False  # nothing was written: another run saved the same summary first
 
 
 _ROW_COLUMNS = ", ".join(RecordRow.__dataclass_fields__)
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    """The queue at `path`. With `create`, a missing database is made (summarise); without, a missing one is
+    an error (reading commands never leave an empty queue behind) and a database this user cannot write is
+    opened read-only, so listing and exporting still work."""
+
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
+        self.created = False
+        self.read_only = False
+        self.newer: list[str] = []  # migrations a newer trendsum applied: this version must not write
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            self._prepare()
+            if not create and not self.path.is_file():
+                raise QueueNotFound(str(self.path))
+            self.created = not self.path.exists()
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+                self._prepare()
+            except (sqlite3.OperationalError, PermissionError) as exc:
+                if create or not _cannot_write(exc):
+                    raise
+                if hasattr(self, "db"):
+                    self.db.close()  # we may read what we may not write: listing and exporting still work
+                self.read_only = True
+                self.db = _connect_read_only(self.path)
+                self._prepare()
         except sqlite3.DatabaseError as exc:
-            raise TrendsumError(f"Cannot open the review queue at {self.path}: {exc}") from None
+            raise queue_error(exc, self.path) from None
+        except OSError as exc:
+            raise QueueError(f"Cannot open the review queue at {self.path}: {exc.strerror or exc}.") from None
+        if create and self.newer:
+            self.close()
+            raise QueueError(self._newer_message())
+
+    def _newer_message(self) -> str:
+        return (
+            f"The review queue at {self.path} was written by a newer trendsum (it has {', '.join(self.newer)}): "
+            "this version will not write to it. Upgrade trendsum (pip install -U trendsum); reading still works."
+        )
 
     def _prepare(self, tries: int = 100) -> None:
         """WAL mode and migrations. Two processes opening a new database at once can get 'locked' without
         SQLite waiting on the busy timeout (switching to WAL, a read turning into a write): try again."""
+        self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # "file is not a database" shows here
+        if self.read_only:
+            pending, self.newer = migrations.status(self.db)
+            if pending:
+                raise QueueError(
+                    f"The review queue at {self.path} needs an upgrade to this version of trendsum, and it is "
+                    "read-only here: open it once with write access (any trendsum command), then read it."
+                )
+            return
         for attempt in range(tries):
             try:
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self.db.execute("PRAGMA foreign_keys = ON")
-                migrations.apply(self.db)
+                self.newer = migrations.status(self.db)[1]
+                if not self.newer:
+                    migrations.apply(self.db)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc) or attempt == tries - 1:
@@ -95,8 +140,24 @@ class Store:
                     self.db.execute("ROLLBACK")
                 time.sleep(0.05 + random.random() * 0.05)
 
-    def close(self) -> None:
+    def close(self, *, discard_if_unused: bool = False) -> None:
+        """With `discard_if_unused`, a database this Store created that holds no record is removed: a run that
+        saved nothing (unreadable files, a bad setting) leaves no empty queue behind. A failed model answer is
+        something: the queue keeps it for diagnosis, as it does in every run."""
+        unused = discard_if_unused and self.created and self._holds_nothing()
         self.db.close()
+        if unused:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def _holds_nothing(self) -> bool:
+        try:
+            held = self.db.execute(
+                "SELECT EXISTS (SELECT 1 FROM records) OR EXISTS (SELECT 1 FROM failures WHERE attempts > 0)"
+            ).fetchone()[0]
+            return held == 0
+        except sqlite3.Error:
+            return False
 
     def __enter__(self) -> Store:
         return self
@@ -106,6 +167,13 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.newer:
+            raise QueueError(self._newer_message())
+        if self.read_only:
+            raise QueueError(
+                f"The review queue at {self.path} is read-only for you (no write permission on it or its folder): "
+                "reading works, changes do not. Ask its owner, or copy it and use --db."
+            )
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -131,21 +199,32 @@ class Store:
         provenance: Provenance,
         cache_key: str,
         flags: Sequence[str] = (),
+        *,
+        force: bool = False,
     ) -> Saved:
         """Add an engine's summary as a new record or as the next version of one (never overwriting).
 
         A record that was approved keeps its approved version and becomes stale until someone reviews the
-        new one; a rejected record goes back to pending.
+        new one; a rejected record goes back to pending. Nothing is written (`unchanged`) when a version with the
+        same cache key exists (another run made it meanwhile) or, with `force`, when the current version already
+        says exactly this.
         """
         at = now().isoformat()
         with self.transaction() as db:
-            if db.execute(
-                "SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?", (record_id, cache_key)
-            ).fetchone():
-                # another process summarised the same thing while we were working: keep theirs
+            if force:
+                same = db.execute(
+                    "SELECT 1 FROM records r JOIN versions v ON v.record_id = r.id AND v.version = r.current_version"
+                    " WHERE r.id = ? AND v.cache_key = ? AND v.summary = ?",
+                    (record_id, cache_key, summary.model_dump_json()),
+                ).fetchone()
+            else:
+                same = db.execute(
+                    "SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?", (record_id, cache_key)
+                ).fetchone()
+            if same:
                 current = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,))
                 version, status = current.fetchone()
-                return Saved(record_id, version, Status(status), created=False)
+                return Saved(record_id, version, parse_status(status), created=False, unchanged=True)
             row = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,)).fetchone()
             if row is None:
                 version, status, created = 1, Status.PENDING, True
@@ -235,6 +314,41 @@ class Store:
                 "INSERT INTO failures (case_id, source_path, reason, attempts, last_raw, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (case_id, source_path, reason, attempts, last_raw, now().isoformat()),
             )
+
+    # -- source identity (see identity.py) ------------------------------------------------------------------
+
+    def source_ids(self) -> dict[str, str]:
+        """Resolved source path -> the case id it was given."""
+        return dict(self.db.execute("SELECT path, case_id FROM sources"))
+
+    def case_ids(self) -> set[str]:
+        """Every case id in use: given to a source, or carried by a record (a language edition's `.nl` aside)."""
+        given = {row[0] for row in self.db.execute("SELECT case_id FROM sources")}
+        held = {row[0].split(".")[0] for row in self.db.execute("SELECT id FROM records")}
+        return given | held
+
+    def cases_with_content(self, sha256: str) -> list[tuple[str, str | None]]:
+        """(case id, its source path or None) of the records some version of which was made from these bytes."""
+        return self.db.execute(
+            "SELECT c.case_id, s.path FROM (SELECT DISTINCT substr(record_id, 1, instr(record_id || '.', '.') - 1)"
+            " AS case_id FROM versions WHERE source_sha256 = ?) c LEFT JOIN sources s ON s.case_id = c.case_id"
+            " ORDER BY c.case_id",
+            (sha256,),
+        ).fetchall()
+
+    def map_source(self, path: str, case_id: str, moved_from: str | None = None) -> None:
+        """Give `case_id` to the source at `path` for good (inside `transaction()`, with the ids read under it);
+        with `moved_from`, the case's source moved to `path`, which every record of the case notes in its history."""
+        at = now().isoformat()
+        self.db.execute("DELETE FROM sources WHERE case_id = ?", (case_id,))
+        self.db.execute("INSERT INTO sources (path, case_id, mapped_at) VALUES (?, ?, ?)", (path, case_id, at))
+        if moved_from is not None:
+            note = f"source moved from {moved_from} to {path}: same content"
+            for record_id, version in self.db.execute(
+                "SELECT id, current_version FROM records WHERE id = ? OR id LIKE ? ESCAPE '\\'",
+                (case_id, _like_prefix(case_id) + ".%"),
+            ).fetchall():
+                self._event(self.db, record_id, version, "moved", "trendsum", note, at)
 
     def endpoint_mode(self, endpoint: str, model: str) -> str | None:
         row = self.db.execute(
@@ -329,7 +443,7 @@ class Store:
             "SELECT status, current_version, approved_version FROM records WHERE id = ?", (record_id,)
         ).fetchone()
         if head is None:
-            raise RecordNotFound(record_id)
+            raise RecordNotFound(record_id, self.close_ids(record_id))
         status, current, approved_version = head
         wanted = current if version is None else version
         row = self.db.execute(
@@ -337,7 +451,7 @@ class Store:
             (record_id, wanted),
         ).fetchone()
         if row is None:
-            raise RecordNotFound(f"{record_id} version {wanted}")
+            raise UsageError(f"{record_id} has no version {wanted}: its versions are 1 to {current}.")
         review = self.db.execute(
             "SELECT actor, at, note FROM events WHERE record_id = ? AND action IN ('approved', 'rejected')"
             " ORDER BY id DESC LIMIT 1",
@@ -346,7 +460,7 @@ class Store:
         return Record(
             id=record_id,
             version=wanted,
-            status=Status(status),
+            status=parse_status(status),
             summary=CaseSummary.model_validate_json(row[1]),
             grounding=Grounding.model_validate_json(row[2]),
             provenance=Provenance.model_validate_json(row[3]),
@@ -357,6 +471,13 @@ class Store:
             reviewed_at=datetime.fromisoformat(review[1]) if review else None,
             review_note=review[2] if review else None,
         )
+
+    def close_ids(self, wanted: str, most: int = 3) -> list[str]:
+        """Ids like a mistyped one, for the error message: ones containing it first, then similar spellings."""
+        ids = [row[0] for row in self.db.execute("SELECT id FROM records ORDER BY id")]
+        containing = [i for i in ids if wanted.lower() in i][:most]
+        similar = difflib.get_close_matches(wanted.lower(), ids, n=most, cutoff=0.6)
+        return list(dict.fromkeys(containing + similar))[:most]
 
     def records(self, rows: Sequence[RecordRow], *, approved_text: bool = True) -> Iterator[Record]:
         """Full records for listed rows; with approved_text, a stale record yields the version that was approved."""
@@ -395,6 +516,47 @@ class Store:
         if case_id:
             sql, args = sql + " WHERE case_id = ?", (case_id,)
         return [Failure(*row) for row in self.db.execute(sql + " ORDER BY id", args)]
+
+
+def _cannot_write(exc: Exception) -> bool:
+    """SQLite's ways of saying the file, its folder or its disk cannot be written (it needs the folder for WAL)."""
+    text = str(exc).lower()
+    return isinstance(exc, PermissionError) or "readonly" in text or "unable to open" in text
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open for reading where we may not write. A WAL database needs its shared-memory file, which SQLite cannot
+    create in a folder we may not write to; then it is read as immutable (nobody can be writing it from here)."""
+    uri = f"file:{quote(str(path.resolve()))}"
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=30, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+
+def queue_error(exc: sqlite3.Error, path: Path) -> QueueError:
+    """One clear line for what SQLite says when the queue's disk or file is in trouble."""
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered:
+        return QueueError(f"The disk holding the review queue ({path}) is full: free some space and run the same "
+                          "command again. Everything saved before this point is kept.")  # fmt: skip
+    if "readonly" in lowered or "read-only" in lowered or ("unable to open" in lowered and path.is_file()):
+        return QueueError(f"The review queue at {path} cannot be written (read-only file, folder or disk): "
+                          "reading commands still work; ask its owner, or copy it and use --db.")  # fmt: skip
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return QueueError(f"The review queue at {path} is damaged ({text}): restore it from a backup, or "
+                          f"try `sqlite3 {path} .recover`. trendsum will not write to it.")  # fmt: skip
+    if "unable to open" in lowered:
+        return QueueError(f"Cannot open the review queue at {path} ({text}): check the path and its permissions.")
+    return QueueError(f"The review queue at {path} could not be used: {text}.")
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _denormalised(summary: CaseSummary, grounding: Grounding, provenance: Provenance) -> dict[str, object]:
@@ -447,4 +609,4 @@ def _filters(
 
 def _row(values: tuple[object, ...]) -> RecordRow:
     record_id, status, *rest = values
-    return RecordRow(record_id, Status(status), *rest)  # type: ignore[arg-type]
+    return RecordRow(record_id, parse_status(status), *rest)  # type: ignore[arg-type]

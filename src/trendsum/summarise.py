@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import chunking, grounding
 from .engines.base import Engine, EngineReply, GenerationRequest
-from .errors import IngestError, SummaryFailed, UsageError
+from .identity import assign_ids
+from .errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
 from .ingest import CaseStudy, Source, content_groups, instruction_like, read_case
 from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status, summary_schema, summary_schema_text
 from .prompts import Prompt
@@ -123,7 +125,8 @@ async def summarise_all(
             "use an LLM engine (--engine openai) for --language, or leave it at en."
         )
     report = RunReport()
-    sources = [replace(s, case_id=record_id(s.case_id, options.language)) for s in sources]
+    lasting = assign_ids(list(sources), store, options.max_bytes)  # ids never move between sources
+    sources = [replace(s, case_id=record_id(s.case_id, options.language)) for s in lasting]
     primary_of = _duplicates(sources, store, engine, prompt, options)
     also_at: dict[str, list[str]] = {}
     for copy, primary in primary_of.items():
@@ -142,9 +145,9 @@ async def summarise_all(
     for task in pending:  # a fatal error (bad key, no server) stops the run: every other case would fail too
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    for task in done:
-        if task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+    errors = [task.exception() for task in done if task.exception() is not None]  # retrieve every one
+    if errors:
+        raise errors[0]
     for copy, primary in primary_of.items():
         outcome = _duplicate_outcome(copy, primary, report)
         report.outcomes.append(outcome)
@@ -179,8 +182,28 @@ def _duplicate_outcome(copy: Source, primary: Source, report: RunReport) -> Case
     return CaseOutcome(str(copy.path), copy.case_id, DUPLICATE, warnings=(note,))
 
 
+# What stops a whole run: every other case would hit it too (no server, bad key, a bad setting, the queue's disk).
+FATAL = (FatalEngineError, UsageError, QueueError, sqlite3.Error, MemoryError)
+
+
 async def summarise_one(
     source: Source, store: Store, engine: Engine, prompt: Prompt, options: RunOptions, also_at: Sequence[str] = ()
+) -> CaseOutcome:
+    """One case, whatever happens to it: anything but a fatal error ends as this case's failure, with its reason,
+    and the run goes on."""
+    try:
+        return await _summarise_one(source, store, engine, prompt, options, also_at)
+    except FATAL:
+        raise
+    except Exception as exc:  # a bug met by one odd file must not cost the rest of the folder
+        detail = " ".join(str(exc).split())[:300]
+        reason = f"internal error, please report it: {type(exc).__name__}: {detail}"
+        store.add_failure(source.case_id, str(source.path), reason, 0, None)
+        return CaseOutcome(str(source.path), source.case_id, FAILED, reason=reason)
+
+
+async def _summarise_one(
+    source: Source, store: Store, engine: Engine, prompt: Prompt, options: RunOptions, also_at: Sequence[str]
 ) -> CaseOutcome:
     path = str(source.path)
     try:
@@ -217,7 +240,9 @@ async def summarise_one(
     flags = [f"source contains instruction-like text: {hit!r}" for hit in instruction_like(case.text)]
     flags += [f"ingest: {warning}" for warning in case.warnings]
     flags += [f"same content also at {path}: summarised once, as this record" for path in also_at]
-    saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags)
+    saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags, force=options.force)
+    if saved.unchanged:  # another run saved the same summary while this one worked: it counts it, not us
+        return CaseOutcome(path, case.case_id, UNCHANGED, saved.version, saved.status, warnings=case.warnings)
     return CaseOutcome(
         path, case.case_id, NEW if saved.created else UPDATED, saved.version, saved.status,
         grounded=checked.supported, points=checked.total, attempts=reply_stats.attempts,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from rich.console import Console
 from .. import config
 from ..errors import TrendsumError
 from ..models import Status
-from ..store import Store
+from ..store import Store, queue_error
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -42,12 +43,25 @@ class App:
     err: Console  # messages for people: stderr
 
     @contextmanager
-    def store(self) -> Iterator[Store]:
-        store = Store(self.settings.db)
+    def store(self, *, create: bool = False) -> Iterator[Store]:
+        """The queue; only `summarise` creates one. SQLite's own errors (full disk, damaged file) become one line."""
+        store = Store(self.settings.db, create=create)
         try:
             yield store
+        except sqlite3.Error as exc:
+            raise queue_error(exc, store.path) from None
         finally:
-            store.close()
+            store.close(discard_if_unused=create)
+
+    @contextmanager
+    def store_if_any(self) -> Iterator[Store | None]:
+        """The queue if there is one: where a command would remember something (doctor, the modes an endpoint
+        takes) that is not worth creating a queue for."""
+        if not Path(self.settings.db).is_file():
+            yield None
+            return
+        with self.store() as store:
+            yield store
 
 
 def make_app(**flags: Any) -> App:

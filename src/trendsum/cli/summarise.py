@@ -87,7 +87,7 @@ def summarise_command(
         app.err.print("No case-study files found.")
         raise typer.Exit(EXIT_FAILURES)
     counts = {"done": 0, "cached": 0, "failed": 0, "tokens": 0}
-    with app.store() as store, Progress(
+    with app.store(create=True) as store, Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
