@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .. import config
 from ..errors import TrendsumError
@@ -83,7 +84,9 @@ def translate_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TrendsumError as exc:
-            Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            # the message may quote a file name, a setting or a model's words: never read as markup
+            message = Text.assemble(("Error:", "bold red"), " ", str(exc))
+            Console(stderr=True).print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`): stop quietly

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from .. import engines, ingest, prompts
 from ..render import run_summary
@@ -102,7 +103,11 @@ def summarise_command(
             app.err.print(f"Engine: [cyan]offline[/] extractive summariser{why}; records are labelled engine=offline.")
         else:
             endpoint = getattr(chosen, "endpoint", "")
-            app.err.print(f"Engine: {chosen.name} model [bold]{chosen.model}[/] at {endpoint}", highlight=False)
+            chosen_by = settings.endpoint_origin()  # a folder's config file, not the user, picked the server
+            line = Text.assemble("Engine: ", chosen.name, " model ", (chosen.model, "bold"), " at ", endpoint)
+            if chosen_by:
+                line.append(f" (from ./{chosen_by})", style="yellow")
+            app.err.print(line, highlight=False)
         options = RunOptions(
             max_attempts=settings.max_attempts,
             concurrency=settings.concurrency,
