@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
+from helpers import jsonl, run
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from trendsum import grounding
 from trendsum.engines.offline import OfflineEngine, summarise_case
+from trendsum.errors import IngestError, SummaryFailed
 from trendsum.ingest import Source, parse_text
-from trendsum.models import Trend
+from trendsum.models import SECTIONS, CaseSummary, Trend
 
 
 def case_of(text: str, name: str = "case.md"):
@@ -158,3 +163,65 @@ def test_ai_that_was_used_despite_a_but_is_still_an_ai_case() -> None:
     text = ("# Repairs triage\n\nThe council used a machine learning model to sort repair requests in 2024, "
             "but found that staff still checked the urgent ones by hand.\n")  # fmt: skip
     assert summarise_case(case_of(text)).ai_application is not None
+
+
+# Files with no sentence to quote: short lines, a table, headings. One of them used to end the whole run.
+NOTHING_TO_QUOTE = {
+    "short.txt": "Short.\nTiny line.\n",
+    "table.md": "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "headings.md": "# Housing repairs\n\n## The challenge\n\n## Results\n",
+}
+SHORT_LINES = "Repairs online\n\nRepair waits halved.\nTenants liked it.\n"  # sentences too short to pick, yet evidence
+
+
+@pytest.mark.parametrize(("name", "text"), NOTHING_TO_QUOTE.items())
+def test_a_text_with_nothing_to_quote_fails_with_a_reason(name: str, text: str) -> None:
+    with pytest.raises(SummaryFailed, match="no sentence long enough to summarise"):
+        summarise_case(case_of(text, name))
+
+
+def test_short_lines_that_still_say_something_give_a_grounded_overview_and_empty_sections() -> None:
+    summary = summarise_case(case_of(SHORT_LINES, "repairs.txt"))
+    assert summary.title == "Repairs online"
+    assert summary.overview.evidence == ["Repair waits halved."]
+    assert all(getattr(summary, section) == [] for section in SECTIONS)
+    checked = grounding.check(summary, SHORT_LINES)
+    assert checked.supported == checked.total == 1
+
+
+def test_odd_files_are_listed_as_failed_and_the_run_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name, text in {**NOTHING_TO_QUOTE, "repairs.txt": SHORT_LINES, "tayside.md": HEADED}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    result = run("summarise", str(folder), "--engine", "offline")
+    assert result.exit_code == 1  # some files failed, each listed with its reason
+    listed = " ".join(result.stderr.split())
+    for name in NOTHING_TO_QUOTE:
+        assert f"{name} │ no sentence long enough to summarise" in listed
+    records = jsonl(run("export", "--status", "pending").stdout)
+    assert sorted(record["id"] for record in records) == ["repairs", "tayside"]
+
+
+_PIECES = st.sampled_from(["\n", "\n\n", "# ", "## Results\n", "- ", "1. ", "| a | b |\n", ". ", "The council ",
+                           "cut waits by 40% ", "Fife Council ", "in 2024", "AI ", "e.g. ", "**", "[x](y)", "\t",
+                           "Lessons learnt:\n", "<b>", "http://x "])  # fmt: skip
+
+
+_TEXTS = st.lists(_PIECES | st.text(max_size=20), min_size=1, max_size=30).map("".join)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(_TEXTS, st.sampled_from(["c.md", "c.txt"]))
+def test_any_text_gives_a_valid_verbatim_summary_or_a_clear_failure(text: str, name: str) -> None:
+    try:
+        case = case_of(text, name)
+    except IngestError:  # empty or blank: refused before any engine sees it
+        assume(False)
+    try:
+        summary = summarise_case(case)
+    except SummaryFailed as failed:
+        assert failed.reason
+        return
+    assert CaseSummary.model_validate_json(summary.model_dump_json()) == summary
+    assert all(quote in case.text for quote in all_quotes(summary))

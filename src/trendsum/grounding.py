@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from .models import CaseSummary, Grounding, PointCheck
 
@@ -14,6 +16,9 @@ from .models import CaseSummary, Grounding, PointCheck
 MIN_QUOTE_CHARS = 12
 MIN_QUOTE_WORDS = 2
 MIN_CONTENT_WORDS = 2
+# An ellipsis may shorten a passage, never join two: the parts of an elided quote must lie, in order, within
+# one sentence or two adjacent ones. Otherwise "X did Y … fell by 90%" stitches a claim the source never made.
+MAX_SENTENCES_SPANNED = 2
 FUNCTION_WORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being between both but
     by can could did do does doing down during each either few for from further had has have having he her here
@@ -22,6 +27,14 @@ FUNCTION_WORDS = frozenset(
     them then there these they this those through to too two under until up upon us very via was we were what
     when where which while who whom why will with within without would yet you your""".split()
 )
+
+# Why a quote is not evidence, in words a reviewer (or a model being re-asked) can act on.
+NOT_FOUND = "quote not found in the source"
+TOO_LITTLE = "quote says too little to count as evidence (a word or two, or only common words)"
+PART_TOO_LITTLE = "a part of the quote around an ellipsis says too little to count as evidence on its own"
+PART_NOT_FOUND = "a part of the quote around an ellipsis is not in the source"
+OUT_OF_ORDER = "the parts of the quote around an ellipsis are not in the source's order"
+NOT_ADJACENT = "quote joins passages that are not adjacent (an ellipsis may only shorten one passage)"
 
 _TRANSLATE = str.maketrans(
     {
@@ -33,8 +46,16 @@ _TRANSLATE = str.maketrans(
 )  # fmt: skip
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SPACE = re.compile(r"\s+")
-_ELLIPSIS = re.compile(r"\.\.\.|\u2026")
+# "…", "..." and the bracketed "[…]" / "(...)" editors write
+_ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|\u2026)\s*\]|\(\s*(?:\.\.\.|\u2026)\s*\)|\.\.\.|\u2026")
 _WORD = re.compile(r"\w+(?:[.,'-]\w+)*")
+# Passages end at blank lines and before a heading, list item, table row or quoted line
+_PASSAGE_BREAK = re.compile(r"\n[ \t\r\f\v]*\n|\n(?=[ \t]*(?:[-*+\u2022|>]|#{1,6}|\d{1,2}[.)])[ \t])")
+# End punctuation, an optional closing quote or bracket, a space, then what starts a sentence; not after "Dr.".
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£$€])")
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Cllr|Rev|No|Nos|Co|Ltd|Inc|vs|etc|approx|e\.g|i\.e|[A-Z])\.$")
+# In text already normalised (lower case), any word may start a sentence: a stricter split only refuses more.
+_NORMALISED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?\w)")
 
 
 def normalise(text: str) -> str:
@@ -45,19 +66,85 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 
 
-def quote_in_source(quote: str, normalised_source: str) -> bool:
-    """True when the quote (or each part of it around an ellipsis, in order) is in the source and says enough."""
-    position = 0
+@dataclass(frozen=True)
+class SourceText:
+    """A source normalised for matching, with where each of its sentences starts."""
+
+    text: str
+    sentence_starts: tuple[int, ...]
+
+    def sentence_at(self, offset: int) -> int:
+        return bisect.bisect_right(self.sentence_starts, offset) - 1
+
+
+def prepare(source_text: str) -> SourceText:
+    """Normalise the source once per check, noting where each sentence (or heading, list item, row) begins."""
+    sentences = [sentence for passage in _PASSAGE_BREAK.split(source_text) for sentence in _sentences(passage)]
+    starts, offset = [], 0
+    for sentence in sentences:
+        starts.append(offset)
+        offset += len(sentence) + 1  # joined by one space
+    return SourceText(" ".join(sentences), tuple(starts) or (0,))
+
+
+def _sentences(passage: str) -> list[str]:
+    """The passage's sentences, each normalised; joined by spaces they are the normalised passage."""
+    # split before folding case, which tells where a sentence starts; `normalise` repeats these steps harmlessly
+    passage = _LINK.sub(r"\1", unicodedata.normalize("NFKC", passage)).translate(_TRANSLATE)
+    pieces, cursor = [], 0
+    for end in _SENTENCE_END.finditer(passage):
+        if not _ABBREVIATION.search(passage[cursor : end.start()].rstrip("\"')]")):
+            pieces.append(normalise(passage[cursor : end.start()]))
+            cursor = end.end()
+    pieces.append(normalise(passage[cursor:]))
+    return [piece for piece in pieces if piece]
+
+
+def quote_in_source(quote: str, source: SourceText | str) -> bool:
+    """True when the quote is in the source and says enough; see `quote_problem`."""
+    return quote_problem(quote, source) is None
+
+
+def quote_problem(quote: str, source: SourceText | str) -> str | None:
+    """Why the quote is not evidence from the source, or None when it is.
+
+    `source` is a `prepare`d source, or text already `normalise`d (its sentences are then found by their
+    punctuation alone). A quote cut by an ellipsis must have every part say enough on its own, and the parts
+    must lie in order within one sentence or two adjacent ones.
+    """
+    if isinstance(source, str):
+        source = SourceText(source, (0, *(m.end() for m in _NORMALISED_SENTENCE_END.finditer(source))))
     fragments = [normalise(part).strip(" \"'") for part in _ELLIPSIS.split(quote)]
     fragments = [f for f in fragments if f]
-    if not fragments or not all(substantial(f) for f in fragments):
-        return False
-    for fragment in fragments:
-        found = _find_whole_words(fragment, normalised_source, position)
+    if len(fragments) <= 1:
+        if not fragments or not substantial(fragments[0]):
+            return TOO_LITTLE
+        return None if _find_whole_words(fragments[0], source.text, 0) >= 0 else NOT_FOUND
+    if not all(substantial(f) for f in fragments):
+        return PART_TOO_LITTLE
+    if any(_find_whole_words(f, source.text, 0) < 0 for f in fragments):
+        return PART_NOT_FOUND
+    start = _find_whole_words(fragments[0], source.text, 0)
+    while start >= 0:
+        end = _end_of_rest(fragments, source.text, start)
+        if end < 0:  # a later start can only find the other parts later still: no order fits
+            return OUT_OF_ORDER
+        if source.sentence_at(end - 1) - source.sentence_at(start) < MAX_SENTENCES_SPANNED:
+            return None
+        start = _find_whole_words(fragments[0], source.text, start + 1)
+    return NOT_ADJACENT
+
+
+def _end_of_rest(fragments: list[str], text: str, start: int) -> int:
+    """Where the last part ends when the first is at `start` and each other follows as early as it can; -1 if
+    one does not follow."""
+    end = start + len(fragments[0])
+    for fragment in fragments[1:]:
+        found = _find_whole_words(fragment, text, end)
         if found < 0:
-            return False
-        position = found + len(fragment)
-    return True
+            return -1
+        end = found + len(fragment)
+    return end
 
 
 def substantial(quote: str) -> bool:
@@ -81,10 +168,11 @@ def _find_whole_words(fragment: str, source: str, start: int) -> int:
 
 
 def check(summary: CaseSummary, source_text: str) -> Grounding:
-    """Mark every point whose quotes are not all found in the source text."""
-    source = normalise(source_text)
+    """Mark every point whose quotes are not all evidence from the source text."""
+    source = prepare(source_text)
     points: dict[str, PointCheck] = {}
     for path, point in summary.points():
-        missing = [quote for quote in point.evidence if not quote_in_source(quote, source)]
-        points[path] = PointCheck(supported=bool(point.evidence) and not missing, missing=missing)
+        problems = [(quote, why) for quote in point.evidence if (why := quote_problem(quote, source)) is not None]
+        points[path] = PointCheck(supported=bool(point.evidence) and not problems,
+                                  missing=[quote for quote, _ in problems], reasons=[why for _, why in problems])  # fmt: skip
     return Grounding(points=points)

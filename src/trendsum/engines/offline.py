@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from .. import grounding
+from ..errors import SummaryFailed
 from ..ingest import CaseStudy
 from ..models import CaseSummary, Point, Trend
 from ..prompts import Prompt
@@ -141,10 +143,13 @@ def rules_hash() -> str:
 
 
 def summarise_case(case: CaseStudy) -> CaseSummary:
+    """The case's summary; SummaryFailed when the text has no sentence that could stand as its overview."""
     title = " ".join(case.title.split())
     # a plain-text file's first line is its title: it is neither the overview nor a point
     sentences = [s for s in split_sentences(case.text) if " ".join(s.text.split()) != title]
-    overview = _overview(sentences)
+    overview = _overview(sentences) or _fallback_overview(case.text, title)
+    if not overview:
+        raise SummaryFailed("no sentence long enough to summarise (only headings, tables or short lines)", attempts=1)
     chosen: dict[str, list[_Sentence]] = {}
     used: set[int] = set()  # an opening sentence may be both the overview and a challenge
     for section in ("challenges", "approach", "outcomes", "unintended_consequences", "lessons"):
@@ -165,6 +170,10 @@ def summarise_case(case: CaseStudy) -> CaseSummary:
 
 def split_sentences(text: str) -> list[_Sentence]:
     """Sentences with their offsets, the section their heading implies, and their block."""
+    return [s for s in _all_sentences(text) if _usable(s.text)]
+
+
+def _all_sentences(text: str) -> list[_Sentence]:
     sentences: list[_Sentence] = []
     section: str | None = None
     parent_level = 0  # level of the heading that set `section`; an unnamed sub-heading below it keeps it
@@ -203,7 +212,7 @@ def split_sentences(text: str) -> list[_Sentence]:
             paragraph.append((offset + lead, line.strip()))
         offset += len(line) + 1
     flush()
-    return [s for s in sentences if _usable(s.text)]
+    return sentences
 
 
 def _bare_heading(line: str) -> str | None:
@@ -247,6 +256,25 @@ def _usable(sentence: str) -> bool:
     if sentence.startswith(("!", "<", "|", "http")) or sentence.count("](") > 2 or _BOILERPLATE.search(sentence):
         return False
     return sum(ch.isalpha() for ch in sentence) > len(sentence) * 0.5
+
+
+def _fallback_overview(text: str, title: str) -> list[_Sentence]:
+    """For a text with no sentence fit to pick (short lines, say): its first line that is still evidence,
+    the title line only if nothing else is."""
+    lines: list[_Sentence] = []
+    for sentence in _all_sentences(text):
+        offset = sentence.start
+        for line in sentence.text.split("\n"):
+            lead = len(line) - len(line.lstrip())
+            lines.append(_Sentence(line.strip(), offset + lead, sentence.section, sentence.block))
+            offset += len(line) + 1
+    for line in sorted(lines, key=lambda line: " ".join(line.text.split()) == title):  # stable: title last
+        plain = line.text
+        if plain.startswith(("!", "<", "|", "http")) or sum(ch.isalpha() for ch in plain) <= len(plain) * 0.5:
+            continue
+        if grounding.substantial(grounding.normalise(plain)):  # the quote must count as evidence on its own
+            return [line]
+    return []
 
 
 def _cue_score(sentence: str, section: str) -> float:
