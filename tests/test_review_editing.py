@@ -153,8 +153,11 @@ def test_unsupported_points_are_marked_in_a_comment(cases: Path, db: Path) -> No
     summary = _summary()
     checked = Grounding(points={"outcomes[1]": PointCheck(supported=False, missing=["£40,000"])})
     text = editing.to_markdown(summary, grounding=checked)
-    assert "  <!-- NOT FOUND IN THE SOURCE: £40,000 -->" in text
+    assert "  <!-- NOT EVIDENCE FROM THE SOURCE: £40,000 (quote not found in the source) -->" in text
     assert editing.parse_markdown(text) == summary
+    stitched = PointCheck(supported=False, missing=["a b … c d"], reasons=["quote joins passages that are not adjacent"])
+    text = editing.to_markdown(summary, grounding=Grounding(points={"outcomes[1]": stitched}))
+    assert "a b … c d (quote joins passages that are not adjacent)" in text
 
 
 def test_diff_shows_the_changed_lines_only() -> None:

@@ -102,10 +102,10 @@ def _point_lines(point: Point, check: object | None) -> list[str]:
         first, *rest = _escaped_lines(quote)
         lines.append(f"{_TEXT_INDENT}> {first}".rstrip())
         lines += [_QUOTE_INDENT + line if line else "" for line in rest]
-    missing = getattr(check, "missing", None) or []
     if check is not None and not getattr(check, "supported", True):
-        shown = "; ".join(" ".join(q.split())[:60] for q in missing) or "no quote"
-        lines.append(f"{_TEXT_INDENT}<!-- NOT FOUND IN THE SOURCE: {shown.replace('--', '- -')} -->")
+        problems = check.problems() if hasattr(check, "problems") else []
+        shown = "; ".join(f"{' '.join(q.split())[:60]} ({why})" for q, why in problems) or "no quote"
+        lines.append(f"{_TEXT_INDENT}<!-- NOT EVIDENCE FROM THE SOURCE: {shown.replace('--', '- -')} -->")
     return lines
 
 

@@ -142,7 +142,13 @@ SECTION_TITLES = {
 
 class PointCheck(_Strict):
     supported: bool
-    missing: list[str] = Field(default_factory=list, description="Quotes not found in the source.")
+    missing: list[str] = Field(default_factory=list, description="Quotes that are not evidence from the source.")
+    reasons: list[str] = Field(default_factory=list, description="Why, for each quote in `missing`, in order.")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(quote, why it is not evidence) for each missing quote; records saved before reasons say 'not found'."""
+        reasons = self.reasons + ["quote not found in the source"] * (len(self.missing) - len(self.reasons))
+        return list(zip(self.missing, reasons, strict=False))
 
 
 class Grounding(_Strict):

@@ -333,9 +333,9 @@ def parse_answer(text: str | None) -> tuple[CaseSummary | None, list[str]]:
 
 def grounding_problems(checked: Grounding) -> list[str]:
     return [
-        f"{path}: quote not found in the case study: {quote!r}"
+        f"{path}: {why}: {quote!r}"
         for path, point in checked.points.items()
-        for quote in point.missing
+        for quote, why in point.problems()
     ] or [f"{path}: needs at least one quote from the case study" for path, p in checked.points.items() if not p.supported]
 
 
