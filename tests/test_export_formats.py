@@ -116,3 +116,21 @@ def test_filters_by_year_nation_trend_and_status(cases: Path) -> None:
     assert ids("--status", "rejected") == ["harbourside-housing"]
     narrowed = run("export", "--since", "2030")
     assert "Nothing is approved yet" not in narrowed.stderr  # three are: the filter left them out
+
+
+def test_when_every_approval_is_stale_export_asks_for_re_review_instead_of_saying_nothing_is_approved(
+    cases: Path,
+) -> None:
+    run("summarise", str(cases))
+    approve("tayside-blue-badges", "rct-school-transport")
+    for name in ("tayside-blue-badges.md", "rct-school-transport.md"):
+        path = cases / name
+        path.write_text(path.read_text(encoding="utf-8") + "\nA survey in 2025 found most residents satisfied.\n")
+    assert run("summarise", str(cases)).exit_code == 0
+    result = run("export")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "Nothing is approved yet" not in result.stderr
+    assert (
+        "2 stale record(s) left out: approved, but their source or text changed after approval, so they wait for "
+        "re-review: run `trendsum review`." in " ".join(result.stderr.split())
+    )

@@ -55,6 +55,12 @@ def test_export_filters_one_language_and_reports_refuse_to_mix(tmp_path: Path, s
     assert mixed.stdout == ""
     word = run("export", "-f", "docx", "-o", str(tmp_path / "r.docx"))
     assert word.exit_code == 2 and not (tmp_path / "r.docx").exists()
+    earlier = tmp_path / "report.md"
+    earlier.write_text("# Last month's report\n", encoding="utf-8")
+    refused = run("export", "-f", "markdown", "-o", str(earlier))
+    assert refused.exit_code == 2 and "en (2) and nl (1)" in refused.stderr
+    assert earlier.read_text(encoding="utf-8") == "# Last month's report\n"  # refused before a byte was written
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
     english = run("export", "-f", "markdown", "--language", "en")
     assert english.exit_code == 0, english.stderr

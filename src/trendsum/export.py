@@ -6,15 +6,54 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TextIO
 
 from .models import SECTION_TITLES, SECTIONS, Point, Record, Status, Trend
 
 FORMATS = ("jsonl", "json", "csv", "markdown")
 
+# Control characters that str.split() does not already treat as whitespace: text from a PDF or a model may
+# carry them, and a terminal, a Markdown renderer or a spreadsheet would act on them instead of showing them.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# Punctuation a title can be left with when it was cut from a longer line ("Fife Council: repairs –").
+_TRAILING_PUNCTUATION = re.compile(r"[\s\-\u2010-\u2015\u2212:;,]+$")
 
-def record_dict(record: Record) -> dict[str, Any]:
-    """A record as plain data, in a stable key order (the JSON Lines contract)."""
+
+def public_path(source_path: str) -> str:
+    """The source file as a published export names it, so no export shows someone's folders.
+
+    A relative path is kept as summarise was given it (`inputs/fife.md`, `cases/2024/fife.md`), since it says
+    where in the collection the case is. An absolute path (`/home/alice/cases/fife.md`, `C:\\Users\\...`,
+    `~/cases/fife.md`) or one that climbs out of the working folder (`../alice/fife.md`) is cut to the file
+    name, `fife.md`: the record keeps the full path for reviewers, the export does not publish it.
+    """
+    posix, windows = PurePosixPath(source_path), PureWindowsPath(source_path)
+    outside = posix.is_absolute() or windows.drive or windows.root or source_path.startswith("~")
+    if outside or ".." in windows.parts:
+        return windows.name  # PureWindowsPath splits at both / and \\
+    return source_path
+
+
+def _public_text(text: str, source_path: str) -> str:
+    """`text` without the folders `public_path` leaves out (a flag may name another file in that folder)."""
+    shown = public_path(source_path)
+    folder = source_path[: -len(shown)] if shown and source_path.endswith(shown) else ""
+    return text.replace(folder, "") if folder.strip("/\\") else text
+
+
+def heading_title(title: str, fallback: str) -> str:
+    """A title as a heading prints it: on one line, without trailing dashes, colons, semicolons or commas."""
+    trimmed = _TRAILING_PUNCTUATION.sub("", " ".join(_CONTROL.sub("", title).split()))
+    return trimmed or fallback
+
+
+def record_dict(record: Record, *, published: bool = False) -> dict[str, Any]:
+    """A record as plain data, in a stable key order (the JSON Lines contract).
+
+    `published` is the record as an export shows it: its source named by `public_path`, and its flags without
+    the folders that leaves out. `trendsum show --json` keeps the full paths, for the reviewer.
+    """
     s = record.summary
 
     def point(path: str, p: Point | None) -> dict[str, Any] | None:
@@ -37,7 +76,8 @@ def record_dict(record: Record) -> dict[str, Any]:
     for section in SECTIONS:
         data[section] = [point(f"{section}[{i}]", p) for i, p in enumerate(getattr(s, section))]
     data["grounding"] = {"supported": record.grounding.supported, "total": record.grounding.total}
-    data["flags"] = list(record.flags)
+    source = record.provenance.source_path
+    data["flags"] = [_public_text(flag, source) for flag in record.flags] if published else list(record.flags)
     data["review"] = {
         "approved_version": record.approved_version,
         "reviewer": record.reviewed_by,
@@ -45,13 +85,15 @@ def record_dict(record: Record) -> dict[str, Any]:
         "note": record.review_note,
     }
     data["provenance"] = record.provenance.model_dump(mode="json")
+    if published:
+        data["provenance"]["source_path"] = public_path(source)
     return data
 
 
 def write_jsonl(records: Iterable[Record], out: TextIO) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record_dict(record), ensure_ascii=False) + "\n")
+        out.write(json.dumps(record_dict(record, published=True), ensure_ascii=False) + "\n")
         count += 1
     return count
 
@@ -63,12 +105,12 @@ _MD_LINE_START = re.compile(r"^(?:([-=])|(\d{1,9})\.)")
 
 def md(text: str) -> str:
     """Escape Markdown and HTML so source text renders as text, on one line, starting no block of its own."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(_CONTROL.sub("", text).split()))
     return _MD_LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\.", escaped)
 
 
 def write_markdown(records: Iterable[Record], out: TextIO, *, title: str = "Case studies") -> int:
-    out.write(f"# {md(title)}\n\n")
+    out.write(f"# {md(heading_title(title, 'Case studies'))}\n\n")
     by_trend: dict[str, list[Record]] = {}
     for record in records:
         by_trend.setdefault(str(record.summary.trend), []).append(record)
@@ -91,11 +133,11 @@ def write_markdown(records: Iterable[Record], out: TextIO, *, title: str = "Case
 
 def _markdown_case(record: Record) -> Iterator[str]:
     s = record.summary
-    yield f"### {md(s.title)}\n\n"
+    yield f"### {md(heading_title(s.title, record.id))}\n\n"
     if record.status != Status.APPROVED:
         yield f"> **NOT APPROVED ({record.status})**: unreviewed draft, not for publication.\n\n"
     facts = [s.organisation, s.nation, str(s.year) if s.year else None, "uses AI" if s.ai_application else "no AI"]
-    yield "*" + " · ".join(md(f) for f in facts if f) + "*\n\n"
+    yield "*" + " · ".join(shown for shown in (md(f) for f in facts if f) if shown) + "*\n\n"
     yield "#### Overview\n\n"
     yield from _markdown_point(record, "overview", s.overview, bullet=False)
     if s.ai_application:
@@ -118,7 +160,7 @@ def _markdown_case(record: Record) -> Iterator[str]:
         reviewed = f" · approved by {md(record.reviewed_by)}{when}"
     engine = "offline extractive engine" if p.engine == "offline" else f"{md(p.engine)} model {md(p.model)}"
     yield (
-        f"<sub>Source: {md(p.source_path)} (sha256 {p.source_sha256[:12]}) · {engine} · "
+        f"<sub>Source: {md(public_path(p.source_path))} (sha256 {p.source_sha256[:12]}) · {engine} · "
         f"prompt {md(p.prompt_name)} · record {md(record.id)} v{record.version}{reviewed}</sub>\n\n"
     )
 
@@ -138,7 +180,7 @@ def write_json(records: Iterable[Record], out: TextIO) -> int:
     count = 0
     out.write("[")
     for record in records:
-        out.write(("," if count else "") + "\n" + json.dumps(record_dict(record), ensure_ascii=False))
+        out.write(("," if count else "") + "\n" + json.dumps(record_dict(record, published=True), ensure_ascii=False))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -203,7 +245,7 @@ def write_csv(records: Iterable[Record], out: TextIO) -> int:
             "engine": p.engine,
             "model": p.model,
             "prompt": p.prompt_name,
-            "source_path": p.source_path,
+            "source_path": public_path(p.source_path),
             "source_sha256": p.source_sha256,
         }
         writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
@@ -220,10 +262,19 @@ def _point_label(path: str) -> str:
 
 def _csv_point(record: Record, path: str, point: Point) -> str:
     flag = "" if record.grounding.is_supported(path) else " [quote not found in source]"
-    return " ".join(point.text.split()) + flag
+    return " ".join(_CONTROL.sub("", point.text).split()) + flag
 
 
 def _csv_cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A cell as a spreadsheet should show it: line breaks as \\n, no other control characters, no formula."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).translate(_CSV_SPACES)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\n"):
         return "'" + value
     return value
+
+
+# Whitespace str.split() knows but a cell should not carry as such: vertical tab, form feed, separators.
+_CSV_SPACES = str.maketrans({"\x0b": " ", "\x0c": " ", "\x1c": " ", "\x1d": " ", "\x1e": " ", "\x1f": " ",
+                             "\x85": "\n"})  # fmt: skip

@@ -3,16 +3,24 @@
 Machine formats (JSON Lines, JSON, CSV) stream one record at a time and say each record's language; reports
 people read (Markdown, Word) are built from one language and refuse to mix them unless asked. A Word report
 carries each trend's cross-case analysis once a person has approved it.
+
+An export never destroys anything: it refuses to write onto the queue's database (or its journal files) or
+onto any other SQLite database, and it writes a file beside the target first, renaming it into place only once
+it is complete, so a failed or interrupted export leaves the file that was there as it was.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import export
-from .errors import UsageError
+from .errors import TrendsumError, UsageError
 from .models import Record, Status
 from .selection import Selection, for_report, languages_of, select
 from .store import Store
@@ -23,6 +31,8 @@ if TYPE_CHECKING:
 FORMATS = (*export.FORMATS, "docx")
 REPORTS = ("markdown", "docx")  # built from one language
 DEFAULT_TITLE = "Public Sector Digital Trends"
+SQLITE_HEADER = b"SQLite format 3\x00"
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")  # the database and the files SQLite keeps beside it
 
 
 @dataclass
@@ -45,12 +55,33 @@ def export_records(
     title: str = DEFAULT_TITLE,
     mixed_languages: bool = False,
 ) -> ExportResult:
-    """Write the selected records as `fmt` to `out` (text formats) or `path` (Word, which needs a file)."""
+    """Write the selected records as `fmt` to `path` when given (Word needs one), else to `out`.
+
+    A file is written whole or not at all (see the module's docstring); `path` is checked before anything is
+    read, so a refused target costs nothing.
+    """
     if fmt not in FORMATS:
         raise UsageError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if fmt == "docx" and path is None:
         raise UsageError("A Word report needs a file: add --output report.docx.")
-    stale = store.count([Status.STALE]) if Status.STALE not in selection.statuses else 0
+    if path is None:
+        assert out is not None
+        return _export(store, fmt, selection, out, None, title, mixed_languages)
+    target = check_target(path, store.path)
+    if fmt == "docx":
+        with replacing(target, shown=path) as temporary:
+            return _export(store, fmt, selection, None, temporary, title, mixed_languages)
+    # a spreadsheet opens UTF-8 CSV correctly only with a byte-order mark; the csv module ends its own lines
+    encoding, newline = ("utf-8-sig", "") if fmt == "csv" else ("utf-8", "\n")
+    with replacing(target, shown=path) as temporary, temporary.open("w", encoding=encoding, newline=newline) as f:
+        return _export(store, fmt, selection, f, None, title, mixed_languages)
+
+
+def _export(store: Store, fmt: str, selection: Selection, out: TextIO | None, path: Path | None, title: str,
+            mixed_languages: bool) -> ExportResult:  # fmt: skip
+    stale = 0
+    if Status.STALE not in selection.statuses:
+        stale = store.count([Status.STALE], selection.trend, selection.nation)
     if fmt not in REPORTS:
         assert out is not None
         writer = {"jsonl": export.write_jsonl, "json": export.write_json, "csv": export.write_csv}[fmt]
@@ -92,3 +123,90 @@ def _approved_analyses(store: Store, records: list[Record], language: str, resul
         elif why_not:
             result.warnings.append(why_not)
     return found
+
+
+# -- writing files safely ------------------------------------------------------------------------------------
+
+
+def check_target(path: Path, database: Path) -> Path:
+    """The real file an export to `path` would replace, once sure it is not a database.
+
+    Refuses the queue's database and its `-wal`/`-shm`/`-journal` files, by whatever path they are named (a
+    symlink, `outputs/../outputs/trendsum.db`, a hard link), and any existing file that is a SQLite database.
+    """
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give the export a file name, e.g. {path / 'report'}.")
+    if path.exists() and not path.is_file():
+        return path  # /dev/stdout, a named pipe: not a database, and written in place (see `replacing`)
+    target = Path(os.path.realpath(path))
+    queue = os.path.realpath(database)
+    for suffix in DATABASE_COMPANIONS:
+        companion = Path(queue + suffix)
+        if os.path.normcase(target) == os.path.normcase(companion) or _same_file(target, companion):
+            what = "the review queue's database" + (f" (its {suffix} file)" if suffix else "")
+            raise UsageError(f"Refusing to write the export onto {path}: it is {what}. Choose another file.")
+    try:
+        with target.open("rb") as existing:
+            database_there = existing.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except FileNotFoundError:
+        database_there = False
+    except OSError as exc:  # a rename would replace it all the same: know what it is first
+        raise UsageError(f"Cannot check what {path} is ({exc.strerror}): choose another file.") from None
+    if database_there:
+        raise UsageError(f"Refusing to overwrite {path}: it is a SQLite database. Choose another file.")
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+@contextmanager
+def replacing(target: Path, *, shown: Path | None = None) -> Iterator[Path]:
+    """A new file beside `target` to write; it replaces `target` only if the block ends without an error.
+
+    Whatever goes wrong (an exception, Ctrl-C, a full disk), the new file is removed and `target` is left as it
+    was. A target that is not a regular file (`/dev/stdout`, a named pipe) cannot be renamed onto: it is
+    written directly.
+    """
+    shown = shown or target
+    if target.exists() and not target.is_file():
+        yield target
+        return
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # created as a new file would be (umask applies), or with the mode of the file it replaces
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise _write_error(shown, exc) from None
+    try:
+        yield temporary
+        _sync(temporary)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise _write_error(shown, exc) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _sync(path: Path) -> None:
+    """Flush the new file to disk before it replaces the old one: a full disk fails here, not after the rename."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_error(path: Path, exc: OSError) -> TrendsumError:
+    reason = exc.strerror or str(exc)
+    return TrendsumError(f"Could not write {path}: {reason}. Nothing was changed there.")

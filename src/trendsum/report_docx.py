@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentType
@@ -25,16 +26,22 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from .analysis_models import ANALYSIS_SECTIONS, Analysis
+from .export import heading_title, public_path
 from .models import SECTIONS, Point, Record, Status, Trend
 
 RED = RGBColor(0xB0, 0x00, 0x20)
 GREY = RGBColor(0x59, 0x59, 0x59)
 
-LABELS: dict[str, dict[str, str]] = {
+LABELS: dict[str, dict[str, Any]] = {
     "en": {
-        "subtitle": "Case studies and cross-case analysis",
+        "case": ("case study", "case studies"),
+        "trend": ("trend", "trends"),
+        "in": "{cases} in {trends}",
+        "none": "No case studies",
+        "all": "all {status}",
+        "with_analysis": "with the cross-case analysis of {trends}",
+        "statuses": {"approved": "approved", "pending": "pending", "stale": "stale", "rejected": "rejected"},
         "contents": "Contents",
-        "cases": "{n} case studies",
         "made": "Produced with trendsum on {date}",
         "language": "Language: {language}",
         "draft_header": "DRAFT: CONTAINS UNAPPROVED CASE STUDIES, NOT FOR PUBLICATION",
@@ -66,9 +73,15 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Page ",
     },
     "nl": {
-        "subtitle": "Casussen en analyse over de casussen heen",
+        "case": ("casus", "casussen"),
+        "trend": ("trend", "trends"),
+        "in": "{cases} in {trends}",
+        "none": "Geen casussen",
+        "all": "allemaal {status}",
+        "with_analysis": "met de analyse over de casussen heen voor {trends}",
+        "statuses": {"approved": "goedgekeurd", "pending": "wacht op beoordeling", "stale": "verouderd",
+                     "rejected": "afgewezen"},
         "contents": "Inhoud",
-        "cases": "{n} casussen",
         "made": "Gemaakt met trendsum op {date}",
         "language": "Taal: {language}",
         "draft_header": "CONCEPT: BEVAT NIET-GOEDGEKEURDE CASUSSEN, NIET VOOR PUBLICATIE",
@@ -144,6 +157,7 @@ def write_docx(
     language: str = "en",
 ) -> DocxReport:
     """Write the report; `analyses` maps a trend to its approved analysis (the caller checks approval)."""
+    title = heading_title(title, "Public Sector Digital Trends")
     words = LABELS.get(language, LABELS["en"])
     sections = SECTION_LABELS.get(language, SECTION_LABELS["en"])
     chapters = _chapters(records)
@@ -156,7 +170,7 @@ def write_docx(
     _page_setup(doc)
     _styles(doc)
     _header_footer(doc, title, words, draft=bool(unapproved))
-    _title_page(doc, title, words, len(records), unapproved, language)
+    _title_page(doc, title, _subtitle(records, len(chapters), len(analyses), words), words, unapproved, language)
     _contents(doc, chapters, analyses, numbers, words, language)
 
     quotes: list[tuple[Record, str, str]] = []  # (record, section label, quote), numbered from 1
@@ -247,14 +261,36 @@ def _header_footer(doc: DocumentType, title: str, words: dict[str, str], *, draf
     _simple_field(footer, "PAGE", "1")
 
 
-def _title_page(doc: DocumentType, title: str, words: dict[str, str], cases: int, unapproved: int,
+def _subtitle(records: Sequence[Record], trends: int, analyses: int, words: dict[str, Any]) -> str:
+    """What the report holds, so a reader of the title page is not promised what is not inside: the number of
+    cases and trends, their statuses, and the cross-case analyses only when there are some."""
+    if not records:
+        return words["none"]
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {words[noun][n != 1]}"
+
+    order = (Status.APPROVED, Status.PENDING, Status.STALE, Status.REJECTED)
+    statuses = {str(s): sum(r.status == s for r in records) for s in order}
+    present = {status: n for status, n in statuses.items() if n}
+    if len(present) == 1:
+        only = words["statuses"][next(iter(present))]
+        status_text = words["all"].format(status=only) if len(records) > 1 else only
+    else:
+        status_text = ", ".join(f"{n} {words['statuses'][status]}" for status, n in present.items())
+    parts = [words["in"].format(cases=count(len(records), "case"), trends=count(trends, "trend")), status_text]
+    if analyses:
+        parts.append(words["with_analysis"].format(trends=count(analyses, "trend")))
+    return " · ".join(parts)
+
+
+def _title_page(doc: DocumentType, title: str, subtitle: str, words: dict[str, Any], unapproved: int,
                 language: str) -> None:  # fmt: skip
     for _ in range(6):
         doc.add_paragraph()
     doc.add_paragraph(clean(title), style="Title")
-    doc.add_paragraph(words["subtitle"], style="Subtitle")
+    doc.add_paragraph(clean(subtitle), style="Subtitle")
     details = doc.add_paragraph()
-    details.add_run(words["cases"].format(n=cases) + "\n")
     details.add_run(words["language"].format(language=LANGUAGE_NAMES.get(language, language)) + "\n")
     details.add_run(words["made"].format(date=datetime.now(UTC).strftime("%Y-%m-%d")))
     for run in details.runs:
@@ -274,7 +310,7 @@ def _contents(doc: DocumentType, chapters: list[tuple[str, list[Record]]], analy
         entries.append((1, f"{c}. {_trend_label(trend, language)}"))
         if trend in analyses:
             entries.append((2, f"{c}.1 {words['analysis']}"))
-        entries += [(2, f"{numbers[r.id]} {r.summary.title}") for r in group]
+        entries += [(2, f"{numbers[r.id]} {heading_title(r.summary.title, r.id)}") for r in group]
     entries.append((1, words["appendix"]))
     paragraphs = [doc.add_paragraph(clean(text), style=f"TOC {level}") for level, text in entries]
     _field_start(paragraphs[0], 'TOC \\o "1-2" \\h \\z \\u', before=True)
@@ -334,13 +370,13 @@ def _analysis(doc: DocumentType, number: str, analysis: Analysis, numbers: dict[
 def _case(doc: DocumentType, number: str, record: Record, words: dict[str, str], sections: dict[str, str],
           quotes: list[tuple[Record, str, str]], *, new_page: bool) -> None:  # fmt: skip
     s = record.summary
-    heading = doc.add_heading(clean(f"{number} {s.title}"), level=2)
+    heading = doc.add_heading(clean(f"{number} {heading_title(s.title, record.id)}"), level=2)
     heading.paragraph_format.page_break_before = new_page  # a case study is read, and often printed, on its own
     facts = [s.organisation, s.nation, str(s.year) if s.year else None,
              words["uses_ai"] if s.ai_application else words["no_ai"]]  # fmt: skip
     meta = doc.add_paragraph()
     meta.paragraph_format.keep_with_next = True
-    run = meta.add_run(clean(" · ".join(f for f in facts if f)))
+    run = meta.add_run(clean(" · ".join(" ".join(f.split()) for f in facts if f and f.strip())))
     run.italic, run.font.color.rgb = True, GREY
     if record.status != Status.APPROVED:
         banner = doc.add_paragraph()
@@ -376,8 +412,8 @@ def _case(doc: DocumentType, number: str, record: Record, words: dict[str, str],
 def _provenance_line(record: Record, words: dict[str, str]) -> str:
     p = record.provenance
     engine = f"{words['offline']} ({p.model})" if p.engine == "offline" else f"{p.engine}, {words['model']} {p.model}"
-    bits = [f"{words['source']}: {p.source_path} (sha256 {p.source_sha256[:12]})", f"{words['engine']} {engine}",
-            f"{words['prompt']} {p.prompt_name}"]  # fmt: skip
+    bits = [f"{words['source']}: {public_path(p.source_path)} (sha256 {p.source_sha256[:12]})",
+            f"{words['engine']} {engine}", f"{words['prompt']} {p.prompt_name}"]  # fmt: skip
     if record.status == Status.APPROVED and record.reviewed_by:
         when = f"{record.reviewed_at:%Y-%m-%d}" if record.reviewed_at else "?"
         bits.append(words["approved"].format(who=record.reviewed_by, date=when))
@@ -396,7 +432,7 @@ def _appendix(doc: DocumentType, quotes: list[tuple[Record, str, str]], numbers:
     for n, (record, section, quote) in enumerate(quotes, 1):
         if record.id != current:
             current = record.id
-            doc.add_heading(clean(f"{numbers[record.id]} {record.summary.title}"), level=3)
+            doc.add_heading(clean(f"{numbers[record.id]} {heading_title(record.summary.title, record.id)}"), level=3)
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.left_indent = Mm(8)
         paragraph.paragraph_format.first_line_indent = Mm(-8)

@@ -11,7 +11,7 @@ import typer
 from ..models import Status
 from ..report import DEFAULT_TITLE, FORMATS, export_records
 from ..selection import Selection
-from .common import DbOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
+from .common import EXIT_INTERRUPTED, DbOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -48,17 +48,18 @@ def export_command(
     """
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    if fmt == "docx" and output is None:  # said before the queue is opened: it is the option that is missing
+        raise typer.BadParameter("a Word report needs a file, e.g. --output report.docx", param_hint="--output")
     app = make_app(db=db)
     selection = Selection(tuple(status or [Status.APPROVED]), trend, nation, since, language)
     with app.store() as store:
-        if fmt == "docx" or output is None:
+        try:
             result = export_records(store, fmt, selection, out=sys.stdout, path=output, title=title,
                                     mixed_languages=mixed_languages)  # fmt: skip
-        else:
-            # a spreadsheet opens UTF-8 CSV correctly only with a byte-order mark; the csv module ends its lines
-            encoding, newline = ("utf-8-sig", "") if fmt == "csv" else ("utf-8", "\n")
-            with output.open("w", encoding=encoding, newline=newline) as out:
-                result = export_records(store, fmt, selection, out=out, title=title, mixed_languages=mixed_languages)
+        except KeyboardInterrupt:
+            what = f"nothing was written, {output} is as it was" if output else "the export on stdout is incomplete"
+            app.err.print(f"Interrupted: {what}.", highlight=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     where = f" to {output}" if output else ""
     statuses = ", ".join(selection.statuses)
     app.err.print(f"Exported {result.count} record(s){where} ({statuses}).", highlight=False)
@@ -69,9 +70,11 @@ def export_command(
     for warning in result.warnings:
         app.err.print(f"[yellow]Note:[/] {warning}", highlight=False)
     if result.stale_left_out:
+        # stale records were approved once: they wait for re-review, so "nothing is approved" would mislead
         app.err.print(
-            f"[yellow]{result.stale_left_out} stale record(s) left out: their source changed after approval; "
-            "review them.[/]"
+            f"[yellow]{result.stale_left_out} stale record(s) left out: approved, but their source or text changed "
+            "after approval, so they wait for re-review: run `trendsum review`.[/]",
+            highlight=False,
         )
-    if result.count == 0 and selection.approved_only and not selection.narrowed:
+    elif result.count == 0 and selection.approved_only and not selection.narrowed:
         app.err.print("Nothing is approved yet: `trendsum review accept ID ...` approves records.")
