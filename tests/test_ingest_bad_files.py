@@ -123,6 +123,27 @@ def test_a_file_nobody_may_read_is_reported_and_the_rest_summarised(tmp_path: Pa
     assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]
 
 
+def test_a_folder_nobody_may_list_is_reported_and_the_rest_summarised(tmp_path: Path, wide: None) -> None:
+    prefix = _without_root_powers()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: permissions cannot be enforced here")
+    folder = tmp_path / "cases"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "good.md").write_text(GOOD, encoding="utf-8")
+    (folder / "locked" / "case.md").write_text(GOOD.replace("Lowmoor", "Highmoor"), encoding="utf-8")
+    (folder / "locked").chmod(0)
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "trendsum", "summarise", str(folder), "--engine", "offline"],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert "locked │ permission denied: cannot list this folder" in oneline(done.stderr)
+    assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]
+
+
 def test_stdin_is_one_case_study_named_by_its_content(wide: None) -> None:
     first = run("summarise", "-", "--engine", "offline", input=GOOD)
     assert first.exit_code == 0, first.stderr

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
+import os
 import re
 import stat
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -17,7 +20,7 @@ from .errors import IngestError, UsageError
 KINDS = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html",
          ".docx": "docx", ".odt": "odt", ".pdf": "pdf"}  # fmt: skip
 SUPPORTED_SUFFIXES = tuple(KINDS)
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = formats.DEFAULT_MAX_BYTES
 STDIN = "-"
 _RESAVE = {  # formats people send that another program can turn into one trendsum reads
     ".doc": "in the old Word format: save it as .docx",
@@ -42,11 +45,16 @@ class CaseStudy:
 
 @dataclass(frozen=True)
 class Source:
-    """A file found for ingest, with the id its record will carry; `data` holds what came on standard input."""
+    """A file found for ingest, with the id its record will carry; `data` holds what came on standard input.
+
+    `problem` says why a path found cannot be read at all (a folder nobody may list, a symlink loop): reading
+    it raises IngestError with that reason, so it is reported like any other file that failed.
+    """
 
     path: Path
     case_id: str
     data: bytes | None = field(default=None, repr=False)
+    problem: str | None = None
 
 
 def discover(
@@ -55,9 +63,10 @@ def discover(
     """Expand folders (recursively, sorted, hidden entries skipped) into the files to read, with stable ids.
 
     Files of unsupported types inside a folder are still returned, so that the run summary can say why they
-    were not read; a missing path is a usage error. `-` reads one case study from `stdin`.
+    were not read, and so are folders that cannot be listed and symlink loops, each with its problem; a
+    missing path is a usage error. `-` reads one case study from `stdin`.
     """
-    found: list[tuple[Path, Path]] = []
+    found: list[tuple[Path, Path, str | None]] = []
     seen: set[Path] = set()
     sources: list[Source] = []
     for given in paths:
@@ -70,26 +79,100 @@ def discover(
         if not given.exists() and not given.is_symlink():
             raise UsageError(f"{given}: no such file or folder.")
         if given.is_dir():
-            for path in sorted(given.rglob("*")):
-                relative = path.relative_to(given)
-                if any(part.startswith((".", "~$")) for part in relative.parts) or path.is_dir():
-                    continue  # hidden entries, and the lock files Word leaves beside open documents
+            for path, problem in sorted(_walk(given), key=lambda item: item[0]):
+                relative = path.relative_to(given) if path != given else Path(given.absolute().name or "folder")
                 if path.name.lower() == "readme.md":
                     continue  # a folder's README describes the folder; it is not a case study
-                found.append((path, relative))
+                found.append((path, relative, problem))
         else:
-            found.append((given, Path(given.name)))
+            found.append((given, Path(given.name), _symlink_loop(given)))
     taken: set[str] = {s.case_id for s in sources}
-    for path, relative in found:
-        if path.resolve() in seen:
+    for path, relative, problem in found:
+        if real_path(path) in seen:
             continue  # named twice, e.g. a folder and a file inside it
-        seen.add(path.resolve())
+        seen.add(real_path(path))
         case_id = _case_id(relative, with_suffix=False)
         if case_id in taken:
             case_id = _case_id(relative, with_suffix=True)
         taken.add(case_id)
-        sources.append(Source(path, case_id))
+        sources.append(Source(path, case_id, problem=problem))
     return sources
+
+
+_DENIED = "permission denied: cannot list this folder; ask its owner for read access, or copy it somewhere readable"
+_LOOP = "is a symbolic link that leads back to itself (a loop): remove it, or point it at the file it stands for"
+_FOLDER_LOOP = "is a symbolic link to a folder that contains it (a loop): skipped; remove the link"
+_OUTSIDE = ("is a symbolic link to something outside the folder: skipped, so that a folder of case studies cannot "
+            "send files from elsewhere; name the file itself to summarise it")  # fmt: skip
+
+
+def _walk(top: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every file under `top`, hidden entries left out, following symlinked folders once each.
+
+    Yields (path, None) for a file to read and (path, reason) for what cannot be read: a folder that cannot be
+    listed, a link that loops, a link that leads out of `top` (a cloned folder must not reach ~/.ssh). Linked
+    folders are walked after the real ones, so that a folder reached both ways is read once, under its real name.
+    """
+    inside = real_path(top)
+    visited: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(top, frozenset())]
+    linked: deque[tuple[Path, frozenset[tuple[int, int]]]] = deque()
+    while stack or linked:
+        folder, ancestors = stack.pop() if stack else linked.popleft()
+        try:
+            info = folder.stat()
+            key = (info.st_dev, info.st_ino)
+            if key in ancestors:
+                yield folder, _FOLDER_LOOP
+                continue
+            if key in visited:
+                continue  # already read under another name
+            visited.add(key)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except PermissionError:
+            yield folder, _DENIED
+            continue
+        except OSError as exc:
+            yield folder, _LOOP if exc.errno == errno.ELOOP else f"cannot list this folder: {exc.strerror or exc}"
+            continue
+        subfolders: list[tuple[Path, frozenset[tuple[int, int]]]] = []
+        for entry in entries:
+            if entry.name.startswith((".", "~$")):
+                continue  # hidden entries, and the lock files Word leaves beside open documents
+            path = folder / entry.name
+            is_link = is_dir = False
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()
+            except OSError:
+                pass  # a link that loops, or leads nowhere: reported below, or by read_case
+            if is_link and not _symlink_loop(path) and not real_path(path).is_relative_to(inside):
+                yield path, _OUTSIDE
+                continue
+            if is_dir:
+                (linked if is_link else subfolders).append((path, ancestors | {key}))
+            else:
+                yield path, _symlink_loop(path) if is_link else None
+        stack.extend(reversed(subfolders))
+
+
+def _symlink_loop(path: Path) -> str | None:
+    """Why a path cannot be read when it is a link that loops; None for anything else (read_case says why)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        return _LOOP if exc.errno == errno.ELOOP else None
+    return None
+
+
+def real_path(path: Path) -> Path:
+    """Where a path really leads, or the path itself when it leads nowhere (a symlink loop: Python 3.11 raises
+    RuntimeError for those, later versions OSError)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop resolves to nothing but itself
+        return path.absolute()
 
 
 def _case_id(relative: Path, *, with_suffix: bool) -> str:
@@ -106,6 +189,8 @@ def stdin_source(data: bytes) -> Source:
 def read_case(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CaseStudy:
     """Read one file into a CaseStudy, or raise IngestError saying why it cannot be used."""
     shown = str(source.path)
+    if source.problem:
+        raise IngestError(shown, source.problem)
     kind = KINDS.get(source.path.suffix.lower()) or (sniff(source.data) if source.data is not None else None)
     if kind is None:
         suffix = source.path.suffix.lower()
@@ -123,9 +208,9 @@ def read_case(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CaseStud
         text, warnings = decode(raw, shown, declared=_declared_charset(raw))
         text = formats.html_text(text)
     elif kind == "docx":
-        text = formats.docx_text(raw, shown)
+        text = formats.docx_text(raw, shown, max_bytes=max_bytes)
     elif kind == "odt":
-        text = formats.odt_text(raw, shown)
+        text = formats.odt_text(raw, shown, max_bytes=max_bytes)
     else:
         text = formats.pdf_text(raw, shown)
     text, cleaned = clean(text)
@@ -294,7 +379,7 @@ def parse_text(
     return CaseStudy(
         case_id=source.case_id,
         path=str(source.path),
-        title=_title(text, meta, source.path),
+        title=_title(text, meta, source),
         text=text,
         sha256=sha256,
         meta=meta,
@@ -302,7 +387,7 @@ def parse_text(
     )
 
 
-def _title(text: str, meta: dict[str, str], path: Path) -> str:
+def _title(text: str, meta: dict[str, str], source: Source) -> str:
     if meta.get("title"):
         return meta["title"]
     heading = _HEADING.search(text)
@@ -311,7 +396,18 @@ def _title(text: str, meta: dict[str, str], path: Path) -> str:
     first = text.strip().splitlines()[0].strip()
     if len(first) <= 120 and not first.endswith((".", "?", "!", ":")):
         return first
-    return path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+    if source.data is not None:  # piped in: no file name to fall back on, only the text ("<stdin>" says nothing)
+        return _opening(first)
+    return source.path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+def _opening(line: str, limit: int = 80) -> str:
+    """The first sentence of a line, cut at a word to at most `limit` characters."""
+    sentence = re.split(r"(?<=[.?!])\s", line, maxsplit=1)[0].rstrip(".:;, ") or line
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(".,;: ") + "…"
 
 
 _INSTRUCTION_LIKE = re.compile(
