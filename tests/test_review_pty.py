@@ -3,16 +3,19 @@ two reviewers in two processes on one queue."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shlex
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from helpers import run
 
 from trendsum import grounding
-from trendsum.models import Status
+from trendsum.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Status, Trend
 from trendsum.store import Store
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect is in the test extra: pip install -e '.[test]'")
@@ -20,8 +23,10 @@ pexpect = pytest.importorskip("pexpect", reason="pexpect is in the test extra: p
 TIMEOUT = 4  # seconds for any one screen to appear: a hang fails fast
 
 
-def prompt(position: int, total: int, remaining: int) -> str:
-    return f"[{position} of {total}, {remaining} remaining] your choice: "
+def prompt(position: int, total: int, record_id: str) -> str:
+    """The prompt line, a pattern: where the reviewer is, the record's id whole, its title, the keys, on one line."""
+    keys = r"(?:\[a,e,r,s,b,v,q,\?\]|a accept · e edit · [^\r\n]*\? help): "  # as many keys as fit
+    return re.escape(f"[{position} of {total}] {record_id} · ") + r"[^\r\n]+ · " + keys
 
 
 REPLACE_A_WORD = """
@@ -90,12 +95,12 @@ def test_accept_asks_before_accepting_unsupported_points(summarised: Path, cases
 
     child = spawn(summarised, "--id", "rct-school-transport")
     child.expect_exact("[quote not found in source]")
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "rct-school-transport"))
     child.send("a")
     child.expect_exact("Press y to accept, any other key to go back: ")
     child.send("n")
     child.expect_exact("Not accepted.")
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "rct-school-transport"))
     child.send("a")
     child.expect_exact("Press y to accept")
     child.send("y")
@@ -110,7 +115,7 @@ def test_accept_asks_before_accepting_unsupported_points(summarised: Path, cases
 
 def test_reject_asks_for_a_reason_and_keeps_it(summarised: Path) -> None:
     child = spawn(summarised, "--id", "tayside-blue-badges")
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "tayside-blue-badges"))
     child.send("r")
     child.expect_exact("Why reject it?")
     child.sendline("")
@@ -129,7 +134,7 @@ def test_reject_asks_for_a_reason_and_keeps_it(summarised: Path) -> None:
 
 def test_edit_saves_a_new_version_under_the_reviewers_name(summarised: Path, tmp_path: Path) -> None:
     child = spawn(summarised, "--id", "tayside-blue-badges", editor=editor_script(tmp_path, REPLACE_A_WORD))
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "tayside-blue-badges"))
     child.send("e")
     child.expect_exact("A note about this edit (optional, Enter to skip): ")
     child.sendline("clearer wording")
@@ -137,7 +142,7 @@ def test_edit_saves_a_new_version_under_the_reviewers_name(summarised: Path, tmp
     child.expect_exact("-- The main problem was a backlog of more than 900 applications")
     child.expect_exact("+- The main problem was a growing backlog of more than 900 applications")
     child.expect_exact("Saved as version 2 by Test Reviewer (pending): 10/10 points grounded in the source.")
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "tayside-blue-badges"))
     child.send("a")
     child.expect_exact("tayside-blue-badges v2: approved by Test Reviewer.")
     child.send("q")
@@ -156,7 +161,7 @@ def test_edit_saves_a_new_version_under_the_reviewers_name(summarised: Path, tmp
 def test_invalid_edit_shows_the_problems_and_reopens_the_reviewers_text(summarised: Path, tmp_path: Path) -> None:
     script = editor_script(tmp_path, INVALID_THEN_FIXED)
     child = spawn(summarised, "--id", "tayside-blue-badges", editor=script)
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "tayside-blue-badges"))
     child.send("e")
     child.expect_exact("The edited record is not valid:")
     child.expect(r"line \d+: unknown heading '## Lesons learnt'")
@@ -166,7 +171,7 @@ def test_invalid_edit_shows_the_problems_and_reopens_the_reviewers_text(summaris
     child.expect_exact("A note about this edit (optional, Enter to skip): ")
     child.sendline("")
     child.expect_exact("Saved as version 2 by Test Reviewer")
-    child.expect_exact(prompt(1, 1, 1))
+    child.expect(prompt(1, 1, "tayside-blue-badges"))
     child.send("q")
     assert finish(child) == 0
     assert Path(script).with_suffix(".count").read_text() == "2"
@@ -179,13 +184,13 @@ def test_invalid_edit_shows_the_problems_and_reopens_the_reviewers_text(summaris
 
 def test_quitting_half_way_keeps_decisions_and_leaves_the_rest_pending(summarised: Path) -> None:
     child = spawn(summarised)
-    child.expect_exact(prompt(1, 3, 3))
+    child.expect(prompt(1, 3, "harbourside-housing"))
     child.send("a")
-    child.expect_exact(prompt(2, 3, 2))
+    child.expect(prompt(2, 3, "rct-school-transport"))
     child.send("r")
     child.expect_exact("Why reject it?")
     child.sendline("wrong council")
-    child.expect_exact(prompt(3, 3, 1))
+    child.expect(prompt(3, 3, "tayside-blue-badges"))
     child.send("q")
     child.expect_exact("1 accepted, 1 rejected, 0 edited; 1 of 3 left as they were")
     assert finish(child) == 0
@@ -197,8 +202,8 @@ def test_quitting_half_way_keeps_decisions_and_leaves_the_rest_pending(summarise
 def test_two_reviewers_cannot_overwrite_each_others_decision(summarised: Path) -> None:
     ann = spawn(summarised, "--id", "tayside-blue-badges", reviewer="Ann")
     bob = spawn(summarised, "--id", "tayside-blue-badges", reviewer="Bob")
-    ann.expect_exact(prompt(1, 1, 1))
-    bob.expect_exact(prompt(1, 1, 1))  # both are looking at version 1, pending
+    ann.expect(prompt(1, 1, "tayside-blue-badges"))
+    bob.expect(prompt(1, 1, "tayside-blue-badges"))  # both are looking at version 1, pending
     ann.send("a")
     ann.expect_exact("tayside-blue-badges v1: approved by Ann.")
     bob.send("r")
@@ -208,7 +213,7 @@ def test_two_reviewers_cannot_overwrite_each_others_decision(summarised: Path) -
     bob.expect_exact("approved")  # shown again, as it is now
     bob.expect(r"Not saved: tayside-blue-badges changed while you were reviewing it: you saw version 1\s+\(pending\),")
     bob.expect(r"it\s+is\s+now\s+version\s+1\s+\(approved,\s+approved\s+by\s+Ann\)")
-    bob.expect_exact(prompt(1, 1, 1))
+    bob.expect(prompt(1, 1, "tayside-blue-badges"))
     bob.send("q")
     ann.send("q")
     assert finish(bob) == 0 and finish(ann) == 0
@@ -226,3 +231,24 @@ def test_review_edit_without_a_file_opens_the_editor(summarised: Path, tmp_path:
     assert finish(child) == 0
     with Store(summarised) as store:
         assert store.get("tayside-blue-badges").summary.challenges[0].text.startswith("The main problem was a growing")
+
+
+def test_a_record_full_of_escape_codes_cannot_drive_the_reviewers_terminal(db: Path) -> None:
+    hostile = "Fife\x1b[2J\x1b[H\x1b]0;pwned\x07 [link=file:///etc/passwd]Scotland[/link]"
+    point = Point(text=hostile, evidence=[hostile])
+    summary = CaseSummary(title=hostile, organisation=hostile, nation=hostile, year=2024, trend=Trend.OTHER,
+                          ai_application=None, overview=point, challenges=[point], approach=[], outcomes=[],
+                          unintended_consequences=[], lessons=[])  # fmt: skip
+    provenance = Provenance(source_path="cases/fife\x1b]0;pwned\x07.md", source_sha256="a" * 64, engine="openai",
+                            model=hostile, prompt_name="p", prompt_hash="b" * 64, schema_version=1,
+                            created_at=datetime(2025, 1, 1, tzinfo=UTC))  # fmt: skip
+    with Store(db) as store:
+        store.save_generated("fife", summary, Grounding(points={"overview": PointCheck(supported=True)}), provenance,
+                             "key", flags=[hostile])  # fmt: skip
+    child = spawn(db)
+    child.logfile_read = seen = io.StringIO()
+    child.expect(prompt(1, 1, "fife"))
+    child.send("q")
+    assert finish(child) == 0
+    assert "\x1b" not in seen.getvalue() and "\x07" not in seen.getvalue()  # not one escape code reached the terminal
+    assert "Fife\\x1b[2J\\x1b[H\\x1b]0;pwned\\x07 [link=file:///etc/passwd]Scotland[/link]" in seen.getvalue()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -16,7 +15,7 @@ from .analysis_models import ANALYSIS_SECTIONS, ANALYSIS_TITLES, Analysis
 from .analysis_store import AnalysisRow
 from .coverage import DEVOLVED, Coverage
 from .models import ReviewEvent
-from .render import STATUS_STYLE, engine_label, history_view
+from .render import STATUS_STYLE, compact, engine_label, history_view, literal, printable
 
 
 def analyses_table(rows: Sequence[AnalysisRow]) -> Table:
@@ -24,7 +23,7 @@ def analyses_table(rows: Sequence[AnalysisRow]) -> Table:
     for column in ("id", "trend", "language", "status", "cases", "engine"):
         table.add_column(column, no_wrap=column in ("status", "cases"))
     for row in rows:
-        table.add_row(row.id, row.trend, row.language,
+        table.add_row(literal(row.id), literal(row.trend), literal(row.language),
                       Text(f"{row.status} v{row.current_version}", style=STATUS_STYLE[row.status]),
                       str(row.cases), engine_label(row.engine))  # fmt: skip
     return table
@@ -33,10 +32,10 @@ def analyses_table(rows: Sequence[AnalysisRow]) -> Table:
 def analysis_view(analysis: Analysis, events: Sequence[ReviewEvent] = ()) -> RenderableType:
     """An analysis as a reviewer reads it: each finding with the cases it cites, then what it was made from."""
     head = Text()
-    head.append(analysis.id, style="bold")
+    head.append_text(literal(analysis.id, "bold"))
     head.append(f"  v{analysis.version}  ")
     head.append(str(analysis.status), style=STATUS_STYLE[analysis.status])
-    parts: list[RenderableType] = [head, Text(f"Cross-case analysis: {analysis.trend}", style="bold underline")]
+    parts: list[RenderableType] = [head, literal(f"Cross-case analysis: {analysis.trend}", "bold underline")]
     for section in ANALYSIS_SECTIONS:
         parts.append(Text(f"\n{ANALYSIS_TITLES[section]}", style="bold"))
         findings = getattr(analysis.body, section)
@@ -44,22 +43,22 @@ def analysis_view(analysis: Analysis, events: Sequence[ReviewEvent] = ()) -> Ren
             parts.append(Text("  (none)", style="dim"))
         for finding in findings:
             line = Text("  • ")
-            line.append(" ".join(finding.text.split()))
-            line.append("\n      cites: " + ", ".join(finding.cases), style="dim")
+            line.append(compact(finding.text))
+            line.append("\n      cites: " + printable(", ".join(finding.cases)), style="dim")
             parts.append(line)
     p = analysis.provenance
     prov = Table.grid(padding=(0, 2))
     prov.add_column(style="dim")
     prov.add_column()
     prov.add_row("engine", engine_label(p.engine, p.model if p.engine != "offline" else None))
-    prov.add_row("prompt", f"{escape(p.prompt_name)}  {p.prompt_hash[:12]}")
-    prov.add_row("made", f"{p.created_at:%Y-%m-%d %H:%M} UTC  attempts {p.attempts}  tokens "
-                         f"{p.prompt_tokens}+{p.completion_tokens}  language {p.language}")  # fmt: skip
-    prov.add_row("from", escape(", ".join(f"{ref.id} v{ref.version}" for ref in p.inputs)))
+    prov.add_row("prompt", literal(f"{p.prompt_name}  {p.prompt_hash[:12]}"))
+    prov.add_row("made", literal(f"{p.created_at:%Y-%m-%d %H:%M} UTC  attempts {p.attempts}  tokens "
+                                 f"{p.prompt_tokens}+{p.completion_tokens}  language {p.language}"))  # fmt: skip
+    prov.add_row("from", literal(", ".join(f"{ref.id} v{ref.version}" for ref in p.inputs)))
     if analysis.reviewed_by:
         at = f"{analysis.reviewed_at:%Y-%m-%d %H:%M}" if analysis.reviewed_at else ""
         note = f": {analysis.review_note}" if analysis.review_note else ""
-        prov.add_row("reviewed", escape(f"{analysis.reviewed_by} {at}{note}"))
+        prov.add_row("reviewed", literal(f"{analysis.reviewed_by} {at}{note}"))
     parts += [Text(""), Panel(prov, title="provenance", title_align="left", border_style="dim")]
     if events:
         parts.append(history_view(events))
@@ -72,25 +71,25 @@ def analyse_summary(outcomes: Sequence[AnalysisOutcome]) -> Table:
         table.add_column(column)
     for o in outcomes:
         style = {"failed": "red", "no approved cases": "dim"}.get(o.result)
-        result = Text(o.result + (f": {o.reason}" if o.reason else ""), style=style or "")
+        result = literal(o.result + (f": {o.reason}" if o.reason else ""), style or "")
         status = Text(f"{o.status} v{o.version}", style=STATUS_STYLE[o.status]) if o.status else Text("-")
-        table.add_row(o.analysis_id, str(o.cases), result, status)
+        table.add_row(literal(o.analysis_id), str(o.cases), result, status)
     return table
 
 
 def coverage_view(cov: Coverage) -> RenderableType:
     """Nations by trends (cases meeting every criterion / all cases), the criteria, and the gaps in words."""
     statuses = ", ".join(str(s) for s in cov.statuses)
-    table = Table(title=f"coverage: {len(cov.cases)} case(s) ({statuses}); cells: meeting all criteria / all",
-                  title_justify="left", show_footer=True)  # fmt: skip
+    title = literal(f"coverage: {len(cov.cases)} case(s) ({statuses}); cells: meeting all criteria / all")
+    table = Table(title=title, title_justify="left", show_footer=True)
     table.add_column("nation", footer="all")
     for trend in cov.trends:
-        table.add_column(trend, justify="center", footer=_cell_text(cov.trend_total(trend).selected,
-                                                                     cov.trend_total(trend).cases))
+        table.add_column(literal(trend), justify="center", footer=_cell_text(cov.trend_total(trend).selected,
+                                                                              cov.trend_total(trend).cases))
     total = cov.total
     table.add_column("all", justify="center", footer=_cell_text(total.selected, total.cases))
     for nation in cov.nations:
-        label = Text(nation, style="bold" if nation in DEVOLVED else "")
+        label = literal(nation, "bold" if nation in DEVOLVED else "")
         row_total = cov.nation_total(nation)
         cells = [_cell_text(cov.cells[nation, t].selected, cov.cells[nation, t].cases, gap=False) for t in cov.trends]
         table.add_row(label, *cells, _cell_text(row_total.selected, row_total.cases, gap=nation in DEVOLVED))
@@ -101,11 +100,11 @@ def coverage_view(cov: Coverage) -> RenderableType:
         failing = cov.failing(c.name)
         names = ", ".join(case.id for case in failing[:6]) + (f" +{len(failing) - 6} more" if len(failing) > 6 else "")
         met = f"{len(cov.cases) - len(failing)}/{len(cov.cases)}"
-        checks.add_row(Text(c.label, style="" if c.selection else "dim"), met, Text(names or "-", style="yellow"))
+        checks.add_row(Text(c.label, style="" if c.selection else "dim"), met, literal(names or "-", "yellow"))
     parts: list[RenderableType] = [table, checks]
     if cov.gaps:
         parts.append(Text("gaps", style="bold"))
-        parts += [Text(f"  ! {gap}", style="yellow") for gap in cov.gaps]
+        parts += [literal(f"  ! {gap}", "yellow") for gap in cov.gaps]
     else:
         parts.append(Text("No gaps: every devolved nation and trend has a case meeting every criterion.",
                           style="green"))  # fmt: skip

@@ -7,6 +7,7 @@ overwritten. The console, the key reader and the editor are passed in, so tests 
 
 from __future__ import annotations
 
+import itertools
 import re
 import tempfile
 from collections.abc import Callable, Sequence
@@ -16,17 +17,24 @@ from pathlib import Path
 from typing import Protocol
 
 from rich.console import Console, RenderableType
-from rich.markup import escape
 from rich.text import Text
 
 from . import editing, review
 from .errors import ConflictError, TrendsumError
 from .models import Record, Status
-from .render import diff_view, record_view
+from .render import compact, diff_view, literal, printable, record_view
 from .store import RecordRow, Store
 
 DEFAULT_STATUSES = (Status.PENDING, Status.STALE)
 LEGEND = "a accept · e edit · r reject · s skip · b back · v view source · q quit · ? help"
+# The keys as the prompt line gives them, from the longest; with none, the legend just above still lists them.
+PROMPT_KEYS = (
+    "a accept · e edit · r reject · s skip · b back · v source · q quit · ? help",
+    "a accept · e edit · r reject · s skip · ? help",
+    "[a,e,r,s,b,v,q,?]",
+    "",
+)
+PROMPT_TITLE = 24  # cells of the title worth keeping: the keys are cut down first, down to none
 HELP = """\
   a  accept: approve this version for reports (asks again if some quotes are not in the source)
   e  edit: open the record as Markdown in your editor; saving makes a new version under your name
@@ -116,15 +124,15 @@ class ReviewSession:
         if not self.ids:
             self.console.print("Nothing to review.")
             return self.tally
-        who = escape(self.reviewer)
-        self.console.print(f"Reviewing {len(self.ids)} record(s) as [bold]{who}[/]. Press ? for help.")
+        self.console.print(Text.assemble(f"Reviewing {len(self.ids)} record(s) as ", literal(self.reviewer, "bold"),
+                                         ". Press ? for help."))  # fmt: skip
         try:
             self._walk()
         except KeyboardInterrupt:
             self.tally.interrupted = True
             self.console.print()
         if not self._summary_on_screen:
-            self.console.print(self._summary(), markup=False, highlight=False)
+            self.console.print(self._summary())
         return self.tally
 
     def _walk(self) -> None:
@@ -138,7 +146,7 @@ class ReviewSession:
             self._show(record, index)
             step = _Step.ASK
             while step == _Step.ASK:
-                self.console.print(f"[{self._position(index)}] your choice: ", end="", markup=False)
+                self.console.print(self._prompt(record, index), end="")
                 step = self._act(record, self.keys.key())
             if step == _Step.QUIT:
                 return
@@ -150,6 +158,23 @@ class ReviewSession:
     def _position(self, index: int) -> str:
         remaining = len(self.ids) - len(self.tally.decided)
         return f"{index + 1} of {len(self.ids)}, {remaining} remaining"
+
+    def _prompt(self, record: Record, index: int) -> Text:
+        """One line that keeps the reviewer's bearings however far a long record scrolled: which record, whole
+        (its id is what every command takes), then as much of its title and the keys as fit."""
+        head = Text.assemble((f"[{index + 1} of {len(self.ids)}] ", "dim"), (printable(record.id), "bold"))
+        title = Text(compact(record.summary.title))
+        room = self.console.width - 1 - head.cell_len  # 1: where the key pressed is echoed
+        wanted = (min(title.cell_len, PROMPT_TITLE), None)  # enough of the title to know it, or none of it
+        for need, keys in itertools.product(wanted, PROMPT_KEYS):
+            ending = f" · {keys}: " if keys else ": "
+            spare = room - len(ending) - (0 if need is None else len(" · "))
+            if spare >= (need or 0):
+                break
+        if need is not None and title.cell_len:
+            title.truncate(spare, overflow="ellipsis")
+            head.append(" · ").append_text(title)
+        return head.append(ending)
 
     def _show(self, record: Record, index: int) -> None:
         self.console.print()
@@ -207,7 +232,7 @@ class ReviewSession:
     def _at_end(self) -> _Step:
         self.console.print()
         self.console.rule("end of the queue")
-        self.console.print(self._summary(), markup=False, highlight=False)
+        self.console.print(self._summary())
         while True:
             self.console.print("b back · q quit: ", end="")
             key = self.keys.key().lower()
@@ -217,14 +242,14 @@ class ReviewSession:
             if key == "b":
                 return _Step.BACK
 
-    def _summary(self) -> str:
+    def _summary(self) -> Text:
         decided = list(self.tally.decided.values())
         counts = [f"{decided.count('approved')} accepted", f"{decided.count('rejected')} rejected",
                   f"{len(set(self.tally.edited))} edited"]  # fmt: skip
         undecided = len(self.ids) - len(decided)
         rest = f"{undecided} of {len(self.ids)} left as they were" if undecided else "nothing left to decide"
         again = ": run `trendsum review` again to carry on" if undecided else ""
-        return f"Reviewed as {self.reviewer}: {', '.join(counts)}; {rest}{again}. Every decision is saved."
+        return literal(f"Reviewed as {self.reviewer}: {', '.join(counts)}; {rest}{again}. Every decision is saved.")
 
     # -- decisions ------------------------------------------------------------------------------------------
 
@@ -260,13 +285,13 @@ class ReviewSession:
             self._conflict(exc)
             return _Step.SHOW
         except TrendsumError as exc:
-            self.console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
+            self.console.print(literal(str(exc), "red"))
             return _Step.ASK
         now = self.store.get(record.id)
         self.tally.decided[record.id] = str(now.status)
         self.tally.skipped.discard(record.id)
-        self.console.print(f"[bold]{record.id}[/] v{now.version}: {now.status} by {escape(self.reviewer)}.",
-                           highlight=False)  # fmt: skip
+        self.console.print(Text.assemble(literal(record.id, "bold"), f" v{now.version}: {now.status} by ",
+                                         literal(self.reviewer), "."))  # fmt: skip
         return _Step.NEXT
 
     def _edit(self, record: Record) -> _Step:
@@ -285,14 +310,14 @@ class ReviewSession:
 
     def _conflict(self, exc: ConflictError) -> None:
         self.console.print("Not saved: someone else changed this record.", style="bold yellow")
-        self.notices.append(Text.assemble(("Not saved: ", "bold yellow"), str(exc),
+        self.notices.append(Text.assemble(("Not saved: ", "bold yellow"), literal(str(exc)),
                                           "\nIt is shown above as it is now."))
 
     def _view_source(self, record: Record) -> _Step:
         source = review.read_source(record.provenance)
         if source.text is None:
-            self.console.print(f"[yellow]{escape(source.problem or '')}[/] There is no source text to show.",
-                               highlight=False)  # fmt: skip
+            self.console.print(Text.assemble(literal(source.problem or "", "yellow"),
+                                             " There is no source text to show."))  # fmt: skip
             return _Step.ASK
         page_text(self.console, self.keys, source.text, f"source: {source.path}", warning=source.problem)
         return _Step.SHOW
@@ -300,14 +325,14 @@ class ReviewSession:
 
 def page_text(console: Console, keys: Keys, text: str, title: str, warning: str | None = None) -> None:
     """Page through text a screen at a time: space or Enter for the next page, b for the previous, q to stop."""
-    lines = Text(text).wrap(console, console.width)
+    lines = Text("\n".join(printable(line) for line in text.splitlines())).wrap(console, console.width)
     height = max(console.size.height - 3 - (1 if warning else 0), 5)
     pages = max(1, -(-len(lines) // height))
     page = 0
     while True:
-        console.rule(f"page {page + 1} of {pages} · {title}", characters="·")  # a long title is cut at its end
+        console.rule(literal(f"page {page + 1} of {pages} · {title}"), characters="·")  # a long title: cut at its end
         if warning:
-            console.print(f"[bold yellow]{escape(warning)}[/] Shown as it is now.", highlight=False)
+            console.print(Text.assemble(literal(warning, "bold yellow"), " Shown as it is now."))
         for line in lines[page * height : (page + 1) * height]:
             console.print(line, highlight=False)
         last = page == pages - 1
@@ -340,13 +365,12 @@ def edit_in_editor(
         try:
             status = editor(path)
         except TrendsumError as exc:
-            console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
+            console.print(literal(str(exc), "red"))
             path.unlink(missing_ok=True)
             return None
         text = editing.without_problems_comment(path.read_text(encoding="utf-8"))
         if status != 0:
-            console.print(f"The editor stopped with status {status}: nothing saved. {kept}.", markup=False,
-                          highlight=False, soft_wrap=True)  # fmt: skip
+            console.print(literal(f"The editor stopped with status {status}: nothing saved. {kept}."), soft_wrap=True)
             return None
         if text == original:
             console.print("No change: nothing saved.")
@@ -357,12 +381,12 @@ def edit_in_editor(
         except editing.EditInvalid as exc:
             console.print("[bold red]The edited record is not valid:[/]")
             for problem in exc.problems:
-                console.print(f"  • {problem}", markup=False, highlight=False)
+                console.print(literal(f"  • {problem}"))
             console.print("r re-open the editor (your text as you left it) · a abandon: ", end="")
             if keys.key().lower() == "r":
                 path.write_text(editing.problems_comment(exc.problems) + text, encoding="utf-8")
                 continue
-            console.print(f"Abandoned: nothing saved. {kept}.", markup=False, highlight=False, soft_wrap=True)
+            console.print(literal(f"Abandoned: nothing saved. {kept}."), soft_wrap=True)
             return None
         console.print("A note about this edit (optional, Enter to skip): ", end="")
         note = keys.line().strip() or None
@@ -370,10 +394,10 @@ def edit_in_editor(
             outcome = review.edit_markdown(store, record.id, text, reviewer, note,
                                            expected_version=record.version, expected_status=record.status)  # fmt: skip
         except ConflictError:
-            console.print(f"{kept}.", markup=False, highlight=False, soft_wrap=True)
+            console.print(literal(f"{kept}."), soft_wrap=True)
             raise
         except TrendsumError as exc:
-            console.print(f"{exc} {kept}.", style="red", markup=False, highlight=False, soft_wrap=True)
+            console.print(literal(f"{exc} {kept}.", "red"), soft_wrap=True)
             return None
         path.unlink(missing_ok=True)
         return outcome
@@ -383,11 +407,11 @@ def edit_messages(outcome: review.EditOutcome, reviewer: str) -> list[tuple[str,
     """What to tell the reviewer about a saved edit, as (line, style) pairs."""
     grounded = outcome.grounding
     lines: list[tuple[str, str | None]] = [(
-        f"Saved as version {outcome.saved.version} by {reviewer} ({outcome.saved.status}): "
+        f"Saved as version {outcome.saved.version} by {printable(reviewer)} ({outcome.saved.status}): "
         f"{grounded.supported}/{grounded.total} points grounded in the source.",
         None if grounded.supported == grounded.total else "bold red",
     )]  # fmt: skip
     if outcome.source_problem:
-        lines.append((f"{outcome.source_problem} The quotes could not be checked again: new or changed ones are "
-                      "marked as not found.", "yellow"))  # fmt: skip
+        lines.append((f"{printable(outcome.source_problem)} The quotes could not be checked again: new or changed "
+                      "ones are marked as not found.", "yellow"))  # fmt: skip
     return lines
