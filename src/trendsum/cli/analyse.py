@@ -6,9 +6,11 @@ import asyncio
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from .. import review
 from ..models import Status
+from ..render import literal
 from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, make_app, translate_errors
 
 app = typer.Typer(
@@ -75,8 +77,9 @@ def analyse_command(
         offline = settings.resolved_engine() == "offline"
         template = None if offline else analysis.load_prompt(prompt)
         chosen = None if offline else engines.build(settings, memory=store)
-        app_.err.print("Engine: " + ("[cyan]offline[/] (themes from shared key terms)" if chosen is None
-                                     else f"{chosen.name} model [bold]{chosen.model}[/]"), highlight=False)  # fmt: skip
+        engine_line = (Text.assemble("Engine: ", ("offline", "cyan"), " (themes from shared key terms)") if chosen is None
+                       else Text.assemble(f"Engine: {chosen.name} model ", literal(chosen.model, "bold")))  # fmt: skip
+        app_.err.print(engine_line, highlight=False)
 
         async def run_all() -> list[analysis.AnalysisOutcome]:
             try:
@@ -158,7 +161,7 @@ def accept_command(
     who = review.reviewer_name(reviewer, app_.settings.reviewer)
     with app_.store() as store:
         saved = analysis.accept(store, analysis_id, who, note, expected_version=expect_version)
-    app_.err.print(f"{saved.record_id} v{saved.version}: approved by {who}", highlight=False)
+    app_.err.print(Text.assemble(f"{saved.record_id} v{saved.version}: approved by ", literal(who)), highlight=False)
 
 
 @app.command("reject")
@@ -180,4 +183,5 @@ def reject_command(
     who = review.reviewer_name(reviewer, app_.settings.reviewer)
     with app_.store() as store:
         saved = analysis.reject(store, analysis_id, who, note, expected_version=expect_version)
-    app_.err.print(f"{saved.record_id} v{saved.version}: {Status.REJECTED} by {who}", highlight=False)
+    app_.err.print(Text.assemble(f"{saved.record_id} v{saved.version}: {Status.REJECTED} by ", literal(who)),
+                   highlight=False)  # fmt: skip

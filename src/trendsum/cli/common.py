@@ -84,8 +84,10 @@ def translate_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TrendsumError as exc:
+            from ..render import literal  # only on the way out with an error: start-up stays light
+
             # the message may quote a file name, a setting or a model's words: never read as markup
-            message = Text.assemble(("Error:", "bold red"), " ", str(exc))
+            message = Text.assemble(("Error:", "bold red"), " ", literal(str(exc)))
             Console(stderr=True).print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:

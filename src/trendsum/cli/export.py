@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from ..models import Status
+from ..render import literal
 from ..report import DEFAULT_TITLE, FORMATS, export_records
 from ..selection import Selection
 from .common import EXIT_INTERRUPTED, DbOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
@@ -58,17 +60,18 @@ def export_command(
                                     mixed_languages=mixed_languages)  # fmt: skip
         except KeyboardInterrupt:
             what = f"nothing was written, {output} is as it was" if output else "the export on stdout is incomplete"
-            app.err.print(f"Interrupted: {what}.", highlight=False)
+            app.err.print(f"Interrupted: {what}.", highlight=False, markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
     where = f" to {output}" if output else ""
     statuses = ", ".join(selection.statuses)
-    app.err.print(f"Exported {result.count} record(s){where} ({statuses}).", highlight=False)
+    app.err.print(f"Exported {result.count} record(s){where} ({statuses}).", highlight=False, markup=False)
     if result.analyses:
-        app.err.print(f"With the approved cross-case analyses {', '.join(result.analyses)}.", highlight=False)
+        app.err.print(f"With the approved cross-case analyses {', '.join(result.analyses)}.", highlight=False,
+                      markup=False)  # fmt: skip
     if result.unapproved:
         app.err.print(f"[yellow]{result.unapproved} record(s) are NOT APPROVED and marked as such.[/]")
     for warning in result.warnings:
-        app.err.print(f"[yellow]Note:[/] {warning}", highlight=False)
+        app.err.print(Text.assemble(("Note:", "yellow"), " ", literal(warning)), highlight=False)
     if result.stale_left_out:
         # stale records were approved once: they wait for re-review, so "nothing is approved" would mislead
         app.err.print(

@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .. import editing, review
 from ..errors import TrendsumError, UsageError
+from ..render import literal
 from ..review_session import Order, ReviewSession, edit_in_editor, edit_messages, review_queue
 from . import interactive
 from .common import (EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, EngineFilter, NationOption, StatusOption,
@@ -185,9 +187,10 @@ def _decide(ids: list[str], reviewer: str | None, db, expect_version: int | None
                 if len(ids) == 1:
                     raise
                 failed += 1
-                app_.err.print(f"[red]{record_id}:[/] {exc}", soft_wrap=True)
+                app_.err.print(Text.assemble((f"{record_id}:", "red"), " ", literal(str(exc))), soft_wrap=True)
                 continue
-            app_.err.print(f"{record_id} v{saved.version}: [bold]{saved.status}[/] by {who}", highlight=False)
+            app_.err.print(Text.assemble(f"{record_id} v{saved.version}: ", (str(saved.status), "bold"), " by ",
+                                         literal(who)), highlight=False)  # fmt: skip
     if failed:
         app_.err.print(f"{failed} of {len(ids)} not changed.")
         raise typer.Exit(EXIT_FAILURES)

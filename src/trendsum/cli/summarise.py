@@ -152,7 +152,7 @@ def summarise_command(
     app.err.print(run_summary(report, chosen.name, chosen.model))
     if options.budget is not None:
         app.err.print(f"estimated cost: {options.budget.spent:.4f} (prices for {chosen.model} from the config; every "
-                      "call counted, failed ones too)", highlight=False)  # fmt: skip
+                      "call counted, failed ones too)", highlight=False, markup=False)  # fmt: skip
     if report.count("new") + report.count("updated"):
         app.err.print("Next: `trendsum list` to see the queue, `trendsum review` to accept or reject records.")
     if report.failed:
