@@ -209,3 +209,16 @@ def test_identical_files_that_fail_both_fail(tmp_path: Path, wide: None) -> None
     assert result.exit_code == 1
     text = oneline(result.stderr)
     assert "one.txt │ is empty" in text and "which failed: is empty" in text
+
+
+def test_a_file_name_that_is_not_utf8_is_named_with_escapes_not_a_traceback(tmp_path: Path, wide: None) -> None:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD, encoding="utf-8")
+    (folder / os.fsdecode(b"caf\xe9.md")).write_text(GOOD.replace("Lowmoor", "Highmoor"), encoding="utf-8")
+    result = run("summarise", str(folder), "--engine", "offline")
+    assert result.exit_code == 1, result.stderr
+    assert "caf\\udce9.md │ its name is not valid UTF-8" in oneline(result.stderr)
+    assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]
+    with Store(Path("outputs/trendsum.db")) as store:
+        assert [f.source_path.endswith("caf\\udce9.md") for f in store.failures()] == [True]

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .ingest import Source, real_path
+from .ingest import Source, real_path, storable
 from .store import Store
 
 
@@ -54,7 +54,7 @@ def _claim_new(sources: Sequence[Source], keys: Sequence[str | None], store: Sto
 
 
 def _key(source: Source) -> str | None:
-    return None if source.data is not None else str(real_path(source.path))
+    return None if source.data is not None else storable(str(real_path(source.path)))
 
 
 def _moved_here(source: Source, store: Store, claimed: set[str], max_bytes: int) -> tuple[str, str | None] | None:

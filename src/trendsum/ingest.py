@@ -95,7 +95,7 @@ def discover(
         if case_id in taken:
             case_id = _case_id(relative, with_suffix=True)
         taken.add(case_id)
-        sources.append(Source(path, case_id, problem=problem))
+        sources.append(Source(path, case_id, problem=problem or _undecodable_name(path)))
     return sources
 
 
@@ -164,6 +164,20 @@ def _symlink_loop(path: Path) -> str | None:
     except OSError as exc:
         return _LOOP if exc.errno == errno.ELOOP else None
     return None
+
+
+_UNDECODABLE = ("its name is not valid UTF-8 (shown with escapes such as \\udce9): rename the file, then "
+                "summarise it")  # fmt: skip
+
+
+def _undecodable_name(path: Path) -> str | None:
+    """File names are bytes on Linux; one that is not UTF-8 cannot be stored or shown as it is."""
+    return _UNDECODABLE if storable(str(path)) != str(path) else None
+
+
+def storable(text: str) -> str:
+    """Text that can be written to the queue: a file name's undecodable bytes (surrogates) become escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def real_path(path: Path) -> Path:

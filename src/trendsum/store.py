@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from . import criteria, migrations
 from .errors import ConflictError, QueueError, QueueNotFound, RecordNotFound, UsageError
+from .ingest import storable
 from .models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
 
 DEFAULT_DB = Path("outputs") / "trendsum.db"
@@ -312,7 +313,7 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO failures (case_id, source_path, reason, attempts, last_raw, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (case_id, source_path, reason, attempts, last_raw, now().isoformat()),
+                (case_id, storable(source_path), storable(reason), attempts, last_raw, now().isoformat()),
             )
 
     # -- source identity (see identity.py) ------------------------------------------------------------------
