@@ -5,21 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
-from helpers import jsonl, run
+from helpers import approve, jsonl, run, word_report
 
 from trendsum.report_docx import clean
 
 
-def approve(*ids: str) -> None:
-    for record_id in ids:
-        result = run("review", "accept", record_id, "-r", "A. Researcher", "--allow-ungrounded")
-        assert result.exit_code == 0, result.stderr
 
 
-def report(path: Path, *args: str) -> docx.document.Document:
-    result = run("export", "-f", "docx", "-o", str(path), *args)
-    assert result.exit_code == 0, result.stderr
-    return docx.Document(str(path))
 
 
 def headings(document: docx.document.Document, level: int) -> list[str]:
@@ -37,7 +29,7 @@ def test_report_has_title_contents_a_chapter_per_trend_and_a_section_per_approve
     run("summarise", str(cases))
     approve("tayside-blue-badges", "rct-school-transport")
     titles = {r["id"]: r["title"] for r in jsonl(run("export", "--status", "pending", "--status", "approved").stdout)}
-    document = report(tmp_path / "report.docx", "--title", "Digital Trends 2025")
+    document = word_report(tmp_path / "report.docx", "--title", "Digital Trends 2025")
 
     paragraphs = document.paragraphs
     assert [p.text for p in paragraphs if p.style.name == "Title"] == ["Digital Trends 2025"]
@@ -67,7 +59,7 @@ def test_report_has_title_contents_a_chapter_per_trend_and_a_section_per_approve
 def test_unapproved_cases_carry_a_banner_and_every_page_a_draft_header(cases: Path, tmp_path: Path) -> None:
     run("summarise", str(cases))
     approve("tayside-blue-badges")
-    document = report(tmp_path / "draft.docx", "--status", "approved", "--status", "pending")
+    document = word_report(tmp_path / "draft.docx", "--status", "approved", "--status", "pending")
     assert len(headings(document, 2)) == 3
     assert document.sections[0].header.paragraphs[0].text.startswith("DRAFT: CONTAINS UNAPPROVED CASE STUDIES")
     paragraphs = [p.text for p in document.paragraphs]
@@ -82,11 +74,11 @@ def test_report_carries_the_cross_case_analysis_only_once_approved(cases: Path, 
     run("summarise", str(cases))
     approve("tayside-blue-badges", "harbourside-housing", "rct-school-transport")
     assert run("analyse", "--trend", "reimagining services").exit_code == 0
-    pending = report(tmp_path / "a.docx")
+    pending = word_report(tmp_path / "a.docx")
     assert "1.1 Cross-case analysis" not in headings(pending, 2)
 
     assert run("analyse", "accept", "reimagining-services.en", "-r", "B. Editor").exit_code == 0
-    approved = report(tmp_path / "b.docx")
+    approved = word_report(tmp_path / "b.docx")
     assert headings(approved, 2)[0] == "1.1 Cross-case analysis"
     assert headings(approved, 2)[1].startswith("1.2 ")  # the cases follow the analysis
     text = all_text(approved)

@@ -11,16 +11,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from helpers import jsonl, run
+from helpers import approve, jsonl, run
 
 from trendsum.export import CSV_COLUMNS, write_csv
 from trendsum.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Record, Status
 
 
-def approve(*ids: str) -> None:
-    for record_id in ids:
-        result = run("review", "accept", record_id, "-r", "A. Researcher", "--allow-ungrounded")
-        assert result.exit_code == 0, result.stderr
 
 
 def test_a_pipe_sees_json_lines_only(cases: Path, db: Path) -> None:

@@ -101,6 +101,18 @@ def _without_root_powers() -> list[str] | None:
     return prefix if probe.returncode == 0 else None
 
 
+def _summarise_with_locked(prefix: list[str], folder: Path, locked: Path, mode: int) -> subprocess.CompletedProcess[str]:
+    """`summarise folder` run while `locked` has no permissions at all (restored to `mode` afterwards)."""
+    locked.chmod(0)
+    try:
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "trendsum", "summarise", str(folder), "--engine", "offline"],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        locked.chmod(mode)
+
+
 def test_a_file_nobody_may_read_is_reported_and_the_rest_summarised(tmp_path: Path, wide: None) -> None:
     prefix = _without_root_powers()
     if prefix is None:
@@ -110,14 +122,7 @@ def test_a_file_nobody_may_read_is_reported_and_the_rest_summarised(tmp_path: Pa
     (folder / "good.md").write_text(GOOD, encoding="utf-8")
     secret = folder / "secret.md"
     secret.write_text(GOOD.replace("Lowmoor", "Highmoor"), encoding="utf-8")
-    secret.chmod(0)
-    try:
-        done = subprocess.run(
-            [*prefix, sys.executable, "-m", "trendsum", "summarise", str(folder), "--engine", "offline"],
-            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    finally:
-        secret.chmod(0o644)
+    done = _summarise_with_locked(prefix, folder, secret, 0o644)
     assert done.returncode == 1, done.stderr
     assert "permission denied: ask its owner for read access" in oneline(done.stderr)
     assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]
@@ -131,14 +136,7 @@ def test_a_folder_nobody_may_list_is_reported_and_the_rest_summarised(tmp_path: 
     (folder / "locked").mkdir(parents=True)
     (folder / "good.md").write_text(GOOD, encoding="utf-8")
     (folder / "locked" / "case.md").write_text(GOOD.replace("Lowmoor", "Highmoor"), encoding="utf-8")
-    (folder / "locked").chmod(0)
-    try:
-        done = subprocess.run(
-            [*prefix, sys.executable, "-m", "trendsum", "summarise", str(folder), "--engine", "offline"],
-            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    finally:
-        (folder / "locked").chmod(0o755)
+    done = _summarise_with_locked(prefix, folder, folder / "locked", 0o755)
     assert done.returncode == 1, done.stderr
     assert "locked │ permission denied: cannot list this folder" in oneline(done.stderr)
     assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import docx
 from conftest import HEADED
-from helpers import jsonl, run
+from helpers import approve, jsonl, run, word_report
 
 TRIMMED = "Brackenshire Council: a chatbot for bin collections"
 BINS = f"""# {TRIMMED} –
@@ -26,16 +26,8 @@ The team built a chatbot that tells residents their collection day and reports m
 """
 
 
-def approve(*ids: str) -> None:
-    for record_id in ids:
-        result = run("review", "accept", record_id, "-r", "A. Researcher", "--allow-ungrounded")
-        assert result.exit_code == 0, result.stderr
 
 
-def word(path: Path, *args: str) -> docx.document.Document:
-    result = run("export", "-f", "docx", "-o", str(path), *args)
-    assert result.exit_code == 0, result.stderr
-    return docx.Document(str(path))
 
 
 def word_text(document: docx.document.Document) -> str:
@@ -52,7 +44,7 @@ def test_exports_name_the_source_file_not_the_folders_of_whoever_summarised_it(c
     assert run("summarise", str(cases.resolve())).exit_code == 0  # absolute paths, as a script would give them
     approve("tayside-blue-badges", "harbourside-housing", "rct-school-transport")
     exports = {fmt: run("export", "-f", fmt).stdout for fmt in ("jsonl", "json", "csv", "markdown")}
-    exports["docx"] = word_text(word(tmp_path / "report.docx"))
+    exports["docx"] = word_text(word_report(tmp_path / "report.docx"))
     for fmt, text in exports.items():
         assert str(tmp_path) not in text and "pytest-of" not in text, fmt
 
@@ -81,17 +73,17 @@ def test_a_relative_source_path_is_kept_as_it_places_the_case_in_the_collection(
 def test_the_title_page_says_what_the_report_holds(cases: Path, tmp_path: Path) -> None:
     run("summarise", str(cases))
     approve("tayside-blue-badges", "rct-school-transport")
-    plain = word(tmp_path / "a.docx")
+    plain = word_report(tmp_path / "a.docx")
     assert styled(plain, "Subtitle") == ["2 case studies in 2 trends · all approved"]
     assert "cross-case analysis" not in word_text(plain).lower()  # none is included, so none is promised
 
-    draft = word(tmp_path / "b.docx", "--status", "approved", "--status", "pending")
+    draft = word_report(tmp_path / "b.docx", "--status", "approved", "--status", "pending")
     assert styled(draft, "Subtitle") == ["3 case studies in 2 trends · 2 approved, 1 pending"]
 
     approve("harbourside-housing")
     assert run("analyse", "--trend", "reimagining services").exit_code == 0
     assert run("analyse", "accept", "reimagining-services.en", "-r", "B. Editor").exit_code == 0
-    analysed = word(tmp_path / "c.docx", "--trend", "reimagining services")
+    analysed = word_report(tmp_path / "c.docx", "--trend", "reimagining services")
     assert styled(analysed, "Subtitle") == [
         "2 case studies in 1 trend · all approved · with the cross-case analysis of 1 trend"
     ]
@@ -108,7 +100,7 @@ def test_headings_drop_the_dash_a_title_was_cut_at(tmp_path: Path) -> None:
     markdown = run("export", "-f", "markdown").stdout
     assert f"### {TRIMMED}\n" in markdown and "–\n" not in markdown
 
-    document = word(tmp_path / "bins.docx", "--title", "Digital Trends 2025:")
+    document = word_report(tmp_path / "bins.docx", "--title", "Digital Trends 2025:")
     assert styled(document, "Title") == ["Digital Trends 2025"]
     assert styled(document, "Heading 2") == [f"1.1 {TRIMMED}"]
     assert f"1.1 {TRIMMED}" in styled(document, "TOC 2")
