@@ -86,6 +86,14 @@ def cases(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def one_case(tmp_path: Path) -> Path:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "harbourside-housing.txt").write_text(PROSE_NO_LESSONS, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "outputs" / "trendsum.db"
 

@@ -1,8 +1,9 @@
 """A scripted OpenAI-compatible HTTP server on 127.0.0.1, for driving the real `openai` client.
 
 Tests enqueue replies (a good answer, invalid JSON, a refusal, a 429 with Retry-After, a slow answer, a
-dropped connection...) and read back what the server received. When the script runs dry and no responder
-is set, the server answers 500 and records the request as unexpected: the fixture fails the test on it.
+dropped connection, an HTML page, an answer that never comes...) and read back what the server received.
+When the script runs dry and no responder is set, the server answers 500 and records the request as
+unexpected: the fixture fails the test on it.
 The benchmark under bench/ uses it too, with a responder and a fixed latency.
 """
 
@@ -31,6 +32,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
+    hang: bool = False  # never answer (until the server stops): a server stuck or still loading a model
+    content_type: str | None = None  # instead of the one the body's type implies (a proxy's text/html page...)
 
 
 @dataclass
@@ -97,11 +100,26 @@ def good_answer(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer_for(request: dict[str, Any], **kwargs: Any) -> Reply:
-    """A good answer in the shape the request's mode expects (tools mode answers with a tool call)."""
-    answer = good_answer(request)
+    """A good answer in the shape the request's mode expects (tools mode answers with a tool call).
+
+    As a real server would: a request with max_tokens=1 is cut off after one token, its prompt counted (about
+    four characters a token); a request that carries no case study (`doctor`'s mode probe) gets the short
+    answer it asks for."""
+    if request.get("max_tokens") == 1:
+        return completion("{", finish_reason="length", usage=(prompt_tokens(request), 1), **kwargs)
+    answer = good_answer(request) if _has_case(request) else {"answer": "ok"}
     if request.get("tools"):
         return completion(tool_arguments=answer, **kwargs)
     return completion(answer, **kwargs)
+
+
+def prompt_tokens(request: dict[str, Any]) -> int:
+    text = "".join(m.get("content") or "" for m in request["messages"])
+    return len(text + json.dumps(request.get("tools") or "")) // 4
+
+
+def _has_case(request: dict[str, Any]) -> bool:
+    return any(_CASE.search(m.get("content") or "") for m in request["messages"] if m["role"] == "user")
 
 
 class _Server(ThreadingHTTPServer):
@@ -117,6 +135,8 @@ class FakeOpenAI:
         self.received: list[Received] = []
         self.unexpected: list[Received] = []
         self.models = ["test-model"]
+        self.models_reply: Reply | None = None  # instead of the list of `models`
+        self._closing = threading.Event()
         self._lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -139,6 +159,7 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()  # lets hanging replies go
         self._server.shutdown()
         self._server.server_close()
 
@@ -173,7 +194,7 @@ class FakeOpenAI:
                     self._send(Reply(body=stats))
                 elif self.path.rstrip("/").endswith("/models"):
                     data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in fake.models]
-                    self._send(Reply(body={"object": "list", "data": data}))
+                    self._answer(fake.models_reply or Reply(body={"object": "list", "data": data}))
                 else:
                     self._send(error(404, f"no route {self.path}"))
 
@@ -187,16 +208,22 @@ class FakeOpenAI:
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 try:
                     reply = fake._next(body, received)
-                    time.sleep(fake.latency + reply.delay)
-                    if reply.drop:
-                        self.close_connection = True
-                        self.connection.close()
-                        return
-                    self._send(reply)
+                    time.sleep(fake.latency)
+                    self._answer(reply)
                 finally:
                     received.finished = time.monotonic()
                     with fake._lock:
                         fake.in_flight -= 1
+
+            def _answer(self, reply: Reply) -> None:
+                time.sleep(reply.delay)
+                if reply.hang:
+                    fake._closing.wait()
+                if reply.drop or reply.hang:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                self._send(reply)
 
             def _send(self, reply: Reply) -> None:
                 if isinstance(reply.body, bytes):
@@ -206,7 +233,7 @@ class FakeOpenAI:
                 else:
                     payload, kind = json.dumps(reply.body).encode(), "application/json"
                 self.send_response(reply.status)
-                self.send_header("Content-Type", kind)
+                self.send_header("Content-Type", reply.content_type or kind)
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

@@ -30,6 +30,7 @@ import pytest
 from fake_openai import case_text
 
 from trendsum import grounding
+from trendsum.engines.openai import MODES
 from trendsum.store import Store
 
 pytestmark = pytest.mark.interop
@@ -424,9 +425,16 @@ def test_truncated_answers_end_the_case_after_one_request(proxy: Proxy, tmp_path
     assert "truncated (finish_reason=length)" in next(iter(failure_reasons(db).values()))
 
 
-def test_doctor_reports_the_modes_of_the_real_server(proxy: Proxy, db: Path) -> None:
+def test_doctor_reports_the_modes_of_the_real_server_in_seconds(proxy: Proxy, db: Path) -> None:
+    with Store(db):  # a queue to remember the working mode in (doctor creates none)
+        pass
+    started = time.monotonic()
     result = trendsum("doctor", "--engine", "openai", "--base-url", proxy.url, "--model", MODEL)  # type: ignore[attr-defined]
+    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout
+    assert elapsed < 15, f"doctor took {elapsed:.1f} s"  # it once asked for four full summaries: minutes
+    sizes = [e.request["max_tokens"] for e in proxy.chats]
+    assert len(sizes) == len(MODES) + 1 and all(size <= 32 for size in sizes) and sizes.count(1) == 1
     rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in result.stdout.splitlines()
             if line.count("│") >= 3 and line.split("│")[1].strip()}  # fmt: skip
     assert rows["reachable"] == rows["model"] == "yes"
@@ -434,4 +442,5 @@ def test_doctor_reports_the_modes_of_the_real_server(proxy: Proxy, db: Path) -> 
     assert rows["context"] == "yes" and f"{CTX // PARALLEL} tokens per request" in result.stdout
     with Store(db) as store:
         assert store.endpoint_mode(proxy.url, MODEL) == "json_schema"  # type: ignore[attr-defined]
-    print(f"\ninterop doctor: {', '.join(f'{name}={ok}' for name, ok in rows.items() if name.startswith('mode'))}")
+    print(f"\ninterop doctor: {elapsed:.2f} s (the process included); "
+          f"{', '.join(f'{name}={ok}' for name, ok in rows.items() if name.startswith('mode'))}")

@@ -13,14 +13,6 @@ from fake_openai import FakeOpenAI, Reply, answer_for, completion, error, good_a
 from helpers import jsonl, run
 
 
-@pytest.fixture
-def one_case(tmp_path: Path) -> Path:
-    folder = tmp_path / "one"
-    folder.mkdir()
-    (folder / "harbourside-housing.txt").write_text(PROSE_NO_LESSONS, encoding="utf-8")
-    return folder
-
-
 def summarise(server: FakeOpenAI, folder: Path, *extra: str):  # type: ignore[no-untyped-def]
     return run("summarise", str(folder), "--engine", "openai", "--base-url", server.url, "--model", "test-model",
                "--max-retries", "2", *extra)  # fmt: skip
@@ -84,7 +76,7 @@ def test_fabricated_quote_is_asked_again_then_the_grounded_answer_is_kept(server
     server.enqueue(fabricated, answer_for)
     assert summarise(server, one_case).exit_code == 0
     feedback = server.chat_requests[1].body["messages"][-1]["content"]
-    assert "outcomes[0]: quote not found in the case study: 'Complaints fell to zero" in feedback
+    assert "outcomes[0]: quote not found in the source: 'Complaints fell to zero" in feedback
     record = only_record()
     assert record["grounding"]["supported"] == record["grounding"]["total"]
 

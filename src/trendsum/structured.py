@@ -3,6 +3,10 @@
 The same loop as `summarise.generate_summary`, made generic so that other structured answers (the cross-case
 analysis) go through it: the caller supplies the validator, which parses the answer and checks its grounding
 rules, and returns either the value or the problems to show the model.
+
+A model's answer is untrusted: control characters and terminal escape sequences are removed before it is
+validated (here, once, for every kind of structured answer), and an answer holding the engine's API key is
+never stored.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .engines.base import Engine, EngineReply, GenerationRequest
+from .engines.base import Engine, EngineReply, GenerationRequest, strip_controls
 from .errors import ContextExceeded, EngineError, FatalEngineError
 from .errors import SummaryFailed as StructuredCallFailed  # one failure type for every structured call
 
@@ -73,9 +77,13 @@ async def validated_call(
         stats.prompt_tokens += reply.prompt_tokens
         stats.completion_tokens += reply.completion_tokens
         stats.mode = reply.mode or stats.mode
-        last_raw = reply.text
+        text = strip_controls(reply.text or "")
+        seen = _decoded(text) if reply.secrets else text  # as it would be stored: a key can hide behind \u escapes
+        holds_key = reply.secrets.found_in(text) or reply.secrets.found_in(seen)
+        last_raw = None if reply.text is None else reply.secrets.redact(seen if holds_key else text)  # kept on failure
         if reply.refusal:
-            raise StructuredCallFailed(f"the model refused: {reply.refusal}", attempt, reply.refusal)
+            refusal = reply.secrets.redact(strip_controls(reply.refusal))
+            raise StructuredCallFailed(f"the model refused: {refusal}", attempt, refusal)
         if reply.finish_reason == "length":
             raise StructuredCallFailed(
                 "the answer was truncated (finish_reason=length): raise --max-output-tokens or use a model with "
@@ -83,12 +91,14 @@ async def validated_call(
                 attempt,
                 last_raw,
             )
-        value, problems = validate(reply.text or "")
+        if holds_key:
+            raise StructuredCallFailed(_HOLDS_KEY, attempt, last_raw)
+        value, problems = validate(text)
         if value is not None and not problems:
             return Validated(value, stats)
         if value is not None:
             flawed = value
-        messages += [{"role": "assistant", "content": reply.text or ""}, {"role": "user", "content": reask(problems)}]
+        messages += [{"role": "assistant", "content": text}, {"role": "user", "content": reask(problems)}]
     if keep_flawed and flawed is not None:
         return Validated(flawed, stats)
     raise StructuredCallFailed(
@@ -96,13 +106,27 @@ async def validated_call(
     )
 
 
+_HOLDS_KEY = ("the answer contains the API key, so it was not stored: the endpoint echoes the credentials it "
+              "is sent (a misconfigured gateway or proxy?)")
+
+
+def _decoded(text: str) -> str:
+    """A JSON answer as its strings are once decoded and cleaned, or the text itself if it is no JSON."""
+    try:
+        return json.dumps(_clean(json.loads(strip_fences(text))), ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return text
+
+
 def parse_model(text: str, model: type[M]) -> tuple[M | None, list[str]]:
-    """The answer as `model`, or the precise problems (JSON syntax, then validation errors) to show the model."""
+    """The answer as `model`, or the precise problems (JSON syntax, then validation errors) to show the model.
+
+    Strings are cleaned of control characters after decoding too: JSON can spell an escape as \\u001b."""
     if not text.strip():
         return None, ["the answer was empty; reply with one JSON object"]
     candidate = strip_fences(text)
     try:
-        data: Any = json.loads(candidate)
+        data: Any = _clean(json.loads(candidate))
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\ud800) could not be stored
     except json.JSONDecodeError as exc:
         return None, [f"the answer is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
@@ -116,6 +140,16 @@ def parse_model(text: str, model: type[M]) -> tuple[M | None, list[str]]:
             where = ".".join(str(part) for part in error["loc"]) or "(top level)"
             problems.append(f"{where}: {error['msg']}")
         return None, problems
+
+
+def _clean(node: Any) -> Any:
+    if isinstance(node, str):
+        return strip_controls(node)
+    if isinstance(node, dict):
+        return {strip_controls(key): _clean(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_clean(item) for item in node]
+    return node
 
 
 def strip_fences(text: str) -> str:

@@ -3,7 +3,10 @@
 The only module that imports the `openai` SDK. The SDK retries transport failures (429 and 5xx with backoff,
 honouring Retry-After; timeouts; dropped connections) up to `max_retries`; this module picks the structured-
 output mode the endpoint understands, falls back when the endpoint says a mode is unsupported, and turns
-every failure into an EngineError whose message never contains the API key.
+every failure into an EngineError whose message never contains the API key (nor a control character).
+
+Bodies are read here, not by the SDK: it hands an HTML page or an empty body over as a string and builds a
+completion from any JSON, so an answer that is not a chat completion is named for what it is.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import openai
 
 from ..errors import ConfigError, ContextExceeded, EngineError, FatalEngineError
 from ..prompts import Prompt
-from .base import EngineReply, GenerationRequest, ModeMemory
+from .base import EngineReply, GenerationRequest, ModeMemory, Secrets, strip_controls
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -51,6 +54,18 @@ _CONTEXT_SIZES = (
 MIN_PIECE_CHARS = 800
 # `doctor` warns when the context leaves less than this for a case and its answer after the instructions.
 MIN_ROOM_TOKENS = 2048
+# `doctor` probes each mode with a question whose whole answer is a few tokens: {"answer": "ok"}. A real
+# summary would take minutes on a local model; the size of a real request is measured with max_tokens=1.
+PROBE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "enum": ["ok"]}},
+    "required": ["answer"],
+}
+PROBE_MESSAGES = [
+    {"role": "system", "content": "You check that an API works. Reply with JSON only."},
+    {"role": "user", "content": 'Reply with this JSON object and nothing else: {"answer": "ok"}'},
+]
+PROBE_MAX_TOKENS = 32
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,8 @@ class OpenAIEngine:
                 "for a local server, or use --engine offline."
             )
         self.model = model
-        self._secrets = [s for s in (api_key,) if s]
+        self.secrets = Secrets(api_key)
+        self._timeout = timeout
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "no-key-needed",  # local servers ignore it, the SDK insists on one
             base_url=base_url,  # None: the SDK's own default endpoint
@@ -152,9 +168,11 @@ class OpenAIEngine:
     # -- one request per mode -------------------------------------------------------------------------------
 
     async def _call(
-        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any], name: str
-    ) -> EngineReply:
-        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": self._max_output_tokens}
+        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any], name: str,
+        max_tokens: int | None = None,
+    ) -> EngineReply:  # fmt: skip
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages,
+                                  "max_tokens": max_tokens or self._max_output_tokens}  # fmt: skip
         strict = self._strict(schema)
         if mode == "json_schema":
             kwargs["response_format"] = {
@@ -180,25 +198,60 @@ class OpenAIEngine:
         # The schema-bearing fields go through extra_body: the JSON sent is the same, but the SDK no longer walks
         # the whole schema to "transform" it on every request, which cost a third of our CPU per case.
         extra = {key: kwargs.pop(key) for key in ("response_format", "tools", "tool_choice") if key in kwargs}
-        response = await self._client.chat.completions.create(**kwargs, extra_body=extra or None)
-        if not response.choices:
-            raise EngineError(self._redact(f"{self.endpoint} returned no choices"))
-        choice = response.choices[0]
-        message = choice.message
-        text = message.content
-        if mode == "tools" and message.tool_calls:
-            call = message.tool_calls[0]
-            text = getattr(getattr(call, "function", None), "arguments", None)
-        usage = response.usage
+        raw = await self._client.chat.completions.with_raw_response.create(**kwargs, extra_body=extra or None)
+        return self._reply(mode, self._json_body(raw.http_response, "a chat completion"))
+
+    def _reply(self, mode: str, data: Any) -> EngineReply:
+        """The answer in a chat completion, as it came: the pipeline cleans and validates it."""
+        choices = data.get("choices") if isinstance(data, dict) else None
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            problem = data.get("error") if isinstance(data, dict) else None
+            said = f": {self._redact(json.dumps(problem, default=str))[:300]}" if problem else ""
+            raise EngineError(f"{self._where()} returned no choices{said}")
+        text = message.get("content")
+        tool_calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
+        if mode == "tools" and tool_calls:
+            call = tool_calls[0] if isinstance(tool_calls[0], dict) else {}
+            function = call.get("function") if isinstance(call.get("function"), dict) else {}
+            text = function.get("arguments")
+            if isinstance(text, dict | list):  # a few servers send the arguments decoded
+                text = json.dumps(text)
+        if text is not None and not isinstance(text, str):
+            raise EngineError(f"{self._where()} returned a completion whose answer is not text")
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        refusal, finish_reason = message.get("refusal"), choice.get("finish_reason")  # type: ignore[union-attr]
         return EngineReply(
-            text=self._redact(text) if text else text,
-            refusal=getattr(message, "refusal", None),
-            finish_reason=choice.finish_reason,
-            prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
-            completion_tokens=(usage.completion_tokens or 0) if usage else 0,
+            text=text,
+            refusal=refusal if isinstance(refusal, str) and refusal else None,
+            finish_reason=finish_reason if isinstance(finish_reason, str) else None,
+            prompt_tokens=_count(usage.get("prompt_tokens")),
+            completion_tokens=_count(usage.get("completion_tokens")),
             mode=mode,
-            extra={"tool_called": bool(message.tool_calls)} if mode == "tools" else {},
+            extra={"tool_called": bool(tool_calls)} if mode == "tools" else {},
+            secrets=self.secrets,
         )
+
+    def _json_body(self, http: Any, what: str) -> Any:
+        """A successful answer's JSON, or an EngineError naming what came instead of `what`."""
+        where = f"{self._where()} answered {http.status_code}"
+        body = http.text
+        if not body.strip():
+            raise EngineError(f"{where} with an empty body instead of {what}")
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError as exc:
+            if body.lstrip()[:1] == "<" or "html" in http.headers.get("content-type", "").lower():
+                raise EngineError(f"{where} with a web page instead of {what}: check --base-url (an "
+                                  "OpenAI-compatible server's address usually ends in /v1)") from None  # fmt: skip
+            raise EngineError(f"{where} with malformed JSON instead of {what} ({exc.msg} at line {exc.lineno}, "
+                              f"column {exc.colno})") from None  # fmt: skip
+        except (ValueError, RecursionError):
+            raise EngineError(f"{where} with JSON that cannot be read instead of {what}") from None
+
+    def _where(self) -> str:
+        return f"{self.endpoint} (model {self.model})"
 
     def _strict(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The strict form of a schema, computed once per schema rather than once per request."""
@@ -242,9 +295,8 @@ class OpenAIEngine:
     # -- errors ------------------------------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return re.sub(r"\b(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{8,}", r"\1***", text)
+        """A server's words as they may be shown or stored: no secret, no terminal escape sequence."""
+        return strip_controls(self.secrets.redact(text))
 
     def _context_exceeded(self, exc: openai.APIStatusError, request: GenerationRequest) -> ContextExceeded:
         context_tokens, prompt_tokens = _context_sizes(exc)
@@ -296,56 +348,106 @@ class OpenAIEngine:
 
     async def diagnose(self, probe: Callable[[], GenerationRequest]) -> list[Check]:
         """Reachability, the model's presence, which structured-output modes the endpoint accepts, and
-        whether its context leaves room for a case once the instructions and schema are in."""
+        whether its context leaves room for a case once the instructions and schema are in.
+
+        Quick against any server: each mode gets a question answered in a few tokens, and the size of a real
+        request (`probe`) is measured once with max_tokens=1. After a call times out the rest is not tried,
+        so a server that never answers costs one timeout, not one per check."""
         checks: list[Check] = []
         try:
-            models = [m async for m in self._client.models.list()]
-        except openai.APIError as exc:
-            checks.append(Check("reachable", False, str(self._translate(exc))))
+            models = await self._models()
+        except (openai.APIError, EngineError) as exc:
+            checks.append(Check("reachable", False, self._doctor_failure(exc)))
             return checks
         checks.append(Check("reachable", True, f"{self.endpoint} answered; {len(models)} model(s) listed"))
-        names = [m.id for m in models]
+        names = [m["id"] for m in models]
         listed = self.model in names
-        checks.append(
-            Check("model", listed, "listed" if listed else f"{self.model!r} not in {', '.join(names[:8]) or 'the list'}")
-        )
-        request = probe()
-        working = []
-        prompt_tokens: dict[str, int] = {}
+        shown = ", ".join(strip_controls(n) for n in names[:8]) or "the list"
+        checks.append(Check("model", listed, "listed" if listed else f"{self.model!r} not in {shown}"))
+        working: list[str] = []
+        stalled = ""
         for mode in MODES:
+            if stalled:
+                checks.append(Check(f"mode {mode}", False, f"not tried: {stalled}"))
+                continue
             try:
-                reply = await self._call(mode, request.messages, request.schema, request.schema_name)
-                prompt_tokens[mode] = reply.prompt_tokens
-                if self._ignored_tool_choice(mode, reply):
-                    checks.append(Check(f"mode {mode}", False, "answered without the tool call (tool_choice ignored)"))
-                    continue
-                json.loads(reply.text or "")
+                reply = await self._call(mode, PROBE_MESSAGES, PROBE_SCHEMA, "probe", max_tokens=PROBE_MAX_TOKENS)
+            except (openai.APIError, EngineError) as exc:
+                stalled = "the previous call timed out" if isinstance(exc, openai.APITimeoutError) else ""
+                checks.append(Check(f"mode {mode}", False, self._doctor_failure(exc)))
+                continue
+            ok, detail = _probe_verdict(mode, reply)
+            checks.append(Check(f"mode {mode}", ok, detail))
+            if ok:
                 working.append(mode)
-                checks.append(Check(f"mode {mode}", True, "answered with JSON"))
-            except openai.APIError as exc:
-                checks.append(Check(f"mode {mode}", False, str(self._translate(exc))))
-            except json.JSONDecodeError:
-                checks.append(Check(f"mode {mode}", False, "answered, but not with valid JSON"))
         if working and self._memory is not None:
             self._memory.remember_mode(self.endpoint, self.model, working[0])
-        window = _advertised_context(next((m for m in models if m.id == self.model), None))
-        probe_tokens = prompt_tokens.get(working[0], 0) if working else 0  # what the mode a run would use costs
-        if window and probe_tokens:
-            room = window - probe_tokens
-            checks.append(Check(
-                "context", room >= MIN_ROOM_TOKENS,
-                f"{window} tokens per request; the instructions and schema take {probe_tokens}, leaving {room} "
-                "for a case and its answer" + ("" if room >= MIN_ROOM_TOKENS else ": start the server with a larger context"),
-            ))  # fmt: skip
-        elif probe_tokens:
-            checks.append(Check("context", True, f"the instructions and schema take {probe_tokens} tokens"))
+        if working:  # measured in the mode a run would use: tools put the schema in the prompt, others do not
+            window = _advertised_context(next((m for m in models if m["id"] == self.model), None))
+            checks.append(await self._context_check(working[0], probe(), window))
         return checks
 
+    async def _models(self) -> list[dict[str, Any]]:
+        raw = await self._client.models.with_raw_response.list()
+        data = self._json_body(raw.http_response, "a model list")
+        listed = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(listed, list):
+            raise EngineError(f"{self.endpoint} answered JSON that is not a model list: check --base-url")
+        return [m for m in listed if isinstance(m, dict) and isinstance(m.get("id"), str)]
 
-def _advertised_context(model: Any) -> int | None:
+    async def _context_check(self, mode: str, request: GenerationRequest, window: int | None) -> Check:
+        """How many tokens a real request's instructions and schema take, from one call with max_tokens=1."""
+        try:
+            reply = await self._call(mode, request.messages, request.schema, request.schema_name, max_tokens=1)
+        except openai.APIStatusError as exc:
+            context_tokens, prompt_tokens = _context_sizes(exc)
+            if context_tokens and prompt_tokens:
+                return Check("context", False, f"{context_tokens} tokens per request, but the instructions and "
+                             f"schema alone take {prompt_tokens}: start the server with a larger context")  # fmt: skip
+            return Check("context", False, f"not measured: {self._doctor_failure(exc)}")
+        except (openai.APIError, EngineError) as exc:
+            return Check("context", False, f"not measured: {self._doctor_failure(exc)}")
+        used = reply.prompt_tokens
+        if not used:
+            return Check("context", True, "not measured: the server does not report token counts")
+        if not window:
+            return Check("context", True, f"the instructions and schema take {used} tokens")
+        room = window - used
+        advice = "" if room >= MIN_ROOM_TOKENS else ": start the server with a larger context"
+        return Check("context", room >= MIN_ROOM_TOKENS, f"{window} tokens per request; the instructions and schema "
+                     f"take {used}, leaving {room} for a case and its answer{advice}")  # fmt: skip
+
+    def _doctor_failure(self, exc: openai.APIError | EngineError) -> str:
+        if isinstance(exc, openai.APITimeoutError):
+            return (f"no answer from {self.endpoint} within {self._timeout:g} s: is it busy or still loading the "
+                    "model? (raise --timeout)")  # fmt: skip
+        return str(self._translate(exc)) if isinstance(exc, openai.APIError) else str(exc)
+
+
+def _probe_verdict(mode: str, reply: EngineReply) -> tuple[bool, str]:
+    """Whether a mode probe's answer is what a run would need: JSON, and in tools mode the forced tool call."""
+    if OpenAIEngine._ignored_tool_choice(mode, reply):
+        return False, "answered without the tool call (tool_choice ignored)"
+    try:
+        answer = json.loads(reply.text or "")
+    except (ValueError, RecursionError):
+        if reply.finish_reason == "length":
+            return False, f"answered, but was cut off at {PROBE_MAX_TOKENS} tokens before the JSON closed"
+        return False, "answered, but not with valid JSON"
+    if not isinstance(answer, dict):
+        return False, "answered, but not with a JSON object"
+    return True, "answered with JSON"
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _advertised_context(model: dict[str, Any] | None) -> int | None:
     """The context per request as /models tells it: llama.cpp's meta.n_ctx, vLLM's max_model_len."""
-    meta = getattr(model, "meta", None)
-    candidates = [meta.get("n_ctx") if isinstance(meta, dict) else None, getattr(model, "max_model_len", None)]
+    model = model or {}
+    meta = model.get("meta")
+    candidates = [meta.get("n_ctx") if isinstance(meta, dict) else None, model.get("max_model_len")]
     return next((value for value in candidates if isinstance(value, int) and value > 0), None)
 
 
