@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +15,10 @@ from rich.text import Text
 
 from .. import engines, prompts
 from ..engines.base import GenerationRequest
+from ..errors import ConfigError
 from ..ingest import CaseStudy
 from ..models import summary_schema
+from ..render import literal
 from ..summarise import initial_messages
 from .common import EXIT_FAILURES, DbOption, JsonOption, make_app, translate_errors
 
@@ -39,29 +42,36 @@ def doctor_command(
     base_url: Annotated[str | None, typer.Option(help="Endpoint to check.")] = None,
     api_key_env: Annotated[str | None, typer.Option(help="Variable holding the API key.")] = None,
     prompt: Annotated[str | None, typer.Option(help="Prompt to probe with.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each call (not retried).")] = 30.0,
     db: DbOption = None,
 ) -> None:
     """Check the LLM endpoint: reachable, model listed, which structured-output modes it supports.
 
-    Sends one small probe per mode (json_schema, tools, json_object, json) and remembers the first that
-    works for this endpoint, so `summarise` does not probe again. Exit code 1 if something needs fixing.
+    Sends one tiny probe per mode (json_schema, tools, json_object, json), answered in a few tokens, and
+    remembers the first that works for this endpoint in the queue, if there is one, so `summarise` does not probe
+    again; then measures a real request's instructions and schema with one call of max_tokens=1. Exit code 1 if
+    something needs fixing.
 
-    Example: `trendsum doctor --base-url http://127.0.0.1:8080/v1 --model local`
+    Example: `trendsum doctor --base-url http://127.0.0.1:8080/v1 --model local --timeout 10`
     """
+    if timeout <= 0:
+        raise ConfigError("--timeout must be more than 0 seconds.")
     app = make_app(engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, prompt=prompt, db=db)
     settings = app.settings
     key = settings.api_key_env
-    app.out.print(f"engine   {settings.resolved_engine()} (asked for: {settings.engine})")
-    app.out.print(f"api key  {'set in ' + key if settings.api_key else key + ' is not set'}")
+    app.out.print(literal(f"engine   {settings.resolved_engine()} (asked for: {settings.engine})"))
+    app.out.print(literal(f"api key  {'set in ' + key if settings.api_key else key + ' is not set'}"))
     if settings.sources:
-        app.out.print(f"settings {', '.join(settings.sources)}")
+        app.out.print(literal(f"settings {', '.join(settings.sources)}"))
     if settings.resolved_engine() == "offline":
         app.out.print("The offline engine needs no endpoint: nothing to check.")
         return
     template = prompts.load(settings.prompt)
-    with app.store() as store:
-        chosen = engines.build(settings, memory=store)
-        app.out.print(f"endpoint {getattr(chosen, 'endpoint', '')}  model {chosen.model}")
+    # A retried timeout would multiply the wait: doctor reports what the server did, once per check.
+    probing = replace(settings, timeout=timeout, max_retries=0)
+    with app.store_if_any() as store:
+        chosen = engines.build(probing, memory=store)
+        app.out.print(literal(f"endpoint {getattr(chosen, 'endpoint', '')}  model {chosen.model}"))
         case = CaseStudy("probe", "probe.md", "Probe council: online permits", PROBE_TEXT,
                          hashlib.sha256(PROBE_TEXT.encode()).hexdigest())  # fmt: skip
 
@@ -78,7 +88,7 @@ def doctor_command(
         checks = asyncio.run(diagnose())
     table = Table("check", "ok", "detail", title="doctor", title_justify="left")
     for check in checks:
-        table.add_row(check.name, Text("yes", "green") if check.ok else Text("no", "red"), check.detail)
+        table.add_row(check.name, Text("yes", "green") if check.ok else Text("no", "red"), literal(check.detail))
     app.out.print(table)
     by_name = {c.name: c.ok for c in checks}
     modes_ok = any(ok for name, ok in by_name.items() if name.startswith("mode "))
@@ -91,9 +101,11 @@ def prompts_command(
     directory: Annotated[Path | None, typer.Option("--dir", help="Prompt folder. [default: prompts/]")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the prompt templates: name, content hash (recorded in provenance), file.
+    """List the prompt templates: name, content hash (recorded in provenance), and the file it is read from.
 
-    Pick one with `trendsum summarise --prompt NAME`.
+    Templates in ./prompts/ (or TRENDSUM_PROMPTS) come first, then those shipped with trendsum. To change one,
+    copy its file into ./prompts/ under a new name (summarise-v2.md) and pick it with
+    `trendsum summarise --prompt summarise-v2`: earlier records keep saying which text made them.
     """
     app = make_app()
     found = prompts.available(directory)
@@ -103,5 +115,8 @@ def prompts_command(
         return
     table = Table("name", "sha256", "file", title="prompts", title_justify="left")
     for p in found:
-        table.add_row(p.name, p.short_hash, p.path)
+        table.add_row(literal(p.name), p.short_hash, Text(p.path, overflow="fold"))
     app.out.print(table)
+    if directory is None:
+        app.err.print("To change a prompt, copy its file into ./prompts/ under a new name (e.g. summarise-v2.md) and "
+                      "use --prompt summarise-v2.", highlight=False, markup=False)  # fmt: skip
