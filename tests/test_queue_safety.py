@@ -166,6 +166,22 @@ def test_a_damaged_queue_gets_one_clear_line(cases: Path) -> None:
     one_line_error(run("list", "--db", "notes.db"), 1, "damaged")
 
 
+def test_damage_found_after_the_queue_opened_is_one_line_too(cases: Path) -> None:
+    """Only the records table's pages are broken: the queue opens (migrations read fine), then a read fails."""
+    summarised(cases)
+    with sqlite3.connect(DB) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'records'").fetchone()[0]
+    with DB.open("r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xff" * page_size)
+    with Store(DB, create=False) as store:  # opening does not read the records table
+        assert store.path == DB
+    one_line_error(run("list"), 1, "damaged", "restore it from a backup")
+    one_line_error(run("export", "--status", "pending"), 1, "damaged")
+
+
 def test_a_queue_from_a_newer_trendsum_is_read_but_never_written(cases: Path) -> None:
     summarised(cases)
     with sqlite3.connect(DB) as conn:
