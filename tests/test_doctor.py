@@ -45,8 +45,8 @@ def schema_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_modes_are_probed_with_a_tiny_question_and_the_prompt_measured_once(server: FakeOpenAI, db: Path) -> None:
-    with Store(db):  # a queue to remember the working mode in
-        pass
+    with Store(db) as store:  # a queue to remember the working mode in
+        store.ensure_file()
     server.responder = answer_for
     result = doctor(server)
     assert result.exit_code == 0, result.output

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
 from helpers import jsonl, run
+
+from trendsum.review import read_source
+from trendsum.store import Store
 
 
 def summarise(folder: Path) -> None:
@@ -90,3 +96,61 @@ def test_a_copy_beside_the_original_is_not_a_move(tmp_path: Path) -> None:
     summarise(folder)
     assert "moved" not in run("history", "one").stdout
     assert list(listed()) == ["one"]  # summarised once, as before
+
+
+def test_a_record_made_before_ids_were_mapped_is_claimed_by_its_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = Path("in")
+    folder.mkdir()
+    (folder / "fife.md").write_text(HEADED, encoding="utf-8")
+    summarise(folder)
+    assert run("review", "accept", "fife", "--reviewer", "Alice").exit_code == 0
+    with sqlite3.connect("outputs/trendsum.db") as conn:  # as a queue from before migration 5 has it
+        conn.execute("DELETE FROM sources")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # any command, from any folder, before the next summarise
+    assert run("list", "--db", str(tmp_path / "outputs" / "trendsum.db")).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    (folder / "fife.md").write_text(HEADED.replace("6,000", "7,000"), encoding="utf-8")
+    summarise(folder)
+    records = listed()
+    assert list(records) == ["fife"] and records["fife"]["status"] == "stale"
+
+
+def test_a_moved_record_reads_its_source_where_it_is_now(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "fife-council.md").write_text(HEADED, encoding="utf-8")
+    summarise(folder)
+    (folder / "fife-council.md").rename(folder / "renamed.md")
+    summarise(folder)
+    shown = json.loads(run("show", "fife-council", "--json").stdout)
+    assert Path(shown["provenance"]["source_path"]).name == "renamed.md"
+    with Store(Path("outputs/trendsum.db")) as store:
+        source = read_source(store.get("fife-council").provenance)
+    assert source.text is not None and "blue badge" in source.text, source.problem
+
+
+def test_a_file_that_cannot_become_a_record_claims_no_id(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "Fife-Council.doc").write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
+    (folder / "fife-council.md").write_text(HEADED, encoding="utf-8")
+    assert run("summarise", str(folder), "--engine", "offline").exit_code == 1  # the .doc is refused
+    assert list(listed()) == ["fife-council"]
+
+
+def test_a_file_changed_and_changed_back_is_summarised_again(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    case = folder / "tayside.md"
+    case.write_text(HEADED, encoding="utf-8")
+    summarise(folder)
+    case.write_text(HEADED.replace("6,000", "9,000"), encoding="utf-8")
+    summarise(folder)
+    case.write_text(HEADED, encoding="utf-8")
+    summarise(folder)
+    record = json.loads(run("show", "tayside", "--json").stdout)
+    assert record["version"] == 3 and "6,000" in json.dumps(record) and "9,000" not in json.dumps(record)

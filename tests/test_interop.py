@@ -426,8 +426,8 @@ def test_truncated_answers_end_the_case_after_one_request(proxy: Proxy, tmp_path
 
 
 def test_doctor_reports_the_modes_of_the_real_server_in_seconds(proxy: Proxy, db: Path) -> None:
-    with Store(db):  # a queue to remember the working mode in (doctor creates none)
-        pass
+    with Store(db) as store:  # a queue to remember the working mode in (doctor creates none)
+        store.ensure_file()
     started = time.monotonic()
     result = trendsum("doctor", "--engine", "openai", "--base-url", proxy.url, "--model", MODEL)  # type: ignore[attr-defined]
     elapsed = time.monotonic() - started

@@ -56,14 +56,24 @@ def test_reading_commands_never_create_a_queue(command: tuple[str, ...]) -> None
     assert not DB.exists()
 
 
-def test_a_summarise_that_saved_nothing_leaves_no_empty_queue(tmp_path: Path) -> None:
+def test_a_summarise_that_saved_nothing_leaves_no_queue(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "empty.txt").write_text("  \n", encoding="utf-8")
+    (folder / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
     assert run("summarise", str(folder), "--engine", "offline").exit_code == 1
-    assert not DB.exists() and not Path(f"{DB}-wal").exists()
+    assert not DB.exists() and not DB.parent.exists()
     one_line_error(run("summarise", str(folder), "--engine", "openai"), 2, "No API key")
+    (folder / "case.md").write_text(HEADED, encoding="utf-8")
+    down = run("summarise", str(folder), "--engine", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+               "--max-retries", "0")  # fmt: skip
+    one_line_error(down, 1, "cannot reach")
     assert not DB.exists()
+    # the first run that saves something creates the queue, with the ids it gave while it was in memory
+    assert run("summarise", str(folder), "--engine", "offline").exit_code == 1  # empty.txt and old.doc still fail
+    assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["case"]
+    with sqlite3.connect(DB) as conn:
+        assert sorted(row[0] for row in conn.execute("SELECT case_id FROM sources")) == ["case", "empty"]
 
 
 def test_an_unknown_id_suggests_the_close_ones(cases: Path) -> None:
@@ -260,3 +270,15 @@ def test_an_unexpected_error_fails_that_case_only(cases: Path) -> None:
         assert "internal error" in (results["rct-school-transport"].reason or "")
         assert {results["tayside-blue-badges"].result, results["harbourside-housing"].result} == {NEW}
         assert [f.case_id for f in store.failures()] == ["rct-school-transport"]
+
+
+def test_doctor_still_checks_the_endpoint_beside_a_queue_it_may_not_write(cases: Path, server: FakeOpenAI) -> None:
+    summarised(cases)
+    with sqlite3.connect(DB) as conn:
+        conn.execute("INSERT INTO migrations VALUES ('m999_from_the_future', '2030-01-01')")
+    server.responder = answer_for
+    result = run("doctor", "--engine", "openai", "--base-url", server.url, "--model", "test-model")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "mode json_schema" in result.stdout
+    with sqlite3.connect(DB) as conn:
+        assert conn.execute("SELECT count(*) FROM endpoint_modes").fetchone()[0] == 0  # not written

@@ -105,3 +105,17 @@ def test_headings_drop_the_dash_a_title_was_cut_at(tmp_path: Path) -> None:
     assert styled(document, "Heading 2") == [f"1.1 {TRIMMED}"]
     assert f"1.1 {TRIMMED}" in styled(document, "TOC 2")
     assert styled(document, "Heading 3")[-1] == f"1.1 {TRIMMED}"  # the appendix's heading for its quotes
+
+
+def test_a_copy_in_another_folder_is_named_by_its_file_only(tmp_path: Path) -> None:
+    first, second = tmp_path / "x" / "cases", tmp_path / "y" / "other"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+    (first / "case.md").write_text(HEADED, encoding="utf-8")
+    (second / "copy.md").write_text(HEADED, encoding="utf-8")
+    assert run("summarise", str(first), str(second), "--engine", "offline").exit_code == 0
+    approve("case")
+    exported = run("export").stdout
+    assert str(tmp_path) not in exported and "same content also at copy.md" in exported
+    shown = run("show", "case", "--json").stdout  # the reviewer still sees where the copy is
+    assert str(second / "copy.md") in shown

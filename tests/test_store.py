@@ -23,6 +23,8 @@ def test_history_cannot_be_rewritten(cases: Path, db: Path) -> None:
 
 
 def test_reopening_applies_no_migration_twice(db: Path) -> None:
+    with Store(db) as store:
+        store.remember_mode("http://127.0.0.1:1/v1", "m", "json_schema")  # the first write creates the file
     Store(db).close()
     Store(db).close()
     assert sqlite3.connect(db).execute("SELECT count(*) FROM migrations").fetchone()[0] == len(__import__("trendsum.migrations").migrations.MIGRATIONS)

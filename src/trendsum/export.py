@@ -35,8 +35,15 @@ def public_path(source_path: str) -> str:
     return source_path
 
 
+_ALSO_AT = re.compile(r"^(same content also at )(.+?)(: summarised once, as this record)$", re.S)
+
+
 def _public_text(text: str, source_path: str) -> str:
-    """`text` without the folders `public_path` leaves out (a flag may name another file in that folder)."""
+    """`text` without the folders `public_path` leaves out: a flag may name another file, in that folder or
+    in another folder summarised in the same run."""
+    copy = _ALSO_AT.match(text)
+    if copy:
+        return copy.group(1) + public_path(copy.group(2)) + copy.group(3)
     shown = public_path(source_path)
     folder = source_path[: -len(shown)] if shown and source_path.endswith(shown) else ""
     return text.replace(folder, "") if folder.strip("/\\") else text

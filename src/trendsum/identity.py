@@ -6,59 +6,84 @@ record someone has already reviewed. So the queue keeps a map from each resolved
 - a path seen before gets its id back, whatever else is in the folder now;
 - a new path whose bytes are those of a known source that is no longer at its old path was moved: it keeps
   that record, and the move is recorded as an event;
+- a new path a record was made from before this map existed gets that record;
 - any other new path gets its slug, or, when the slug is taken by any source or record, the slug with the
   file's extension, then with a number: never an existing id, and never one shared by two sources.
+Only a file that can become a record claims an id: an old .doc beside fife-council.md takes nothing from it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .ingest import Source, real_path, storable
+from .ingest import SUPPORTED_SUFFIXES, Source, real_path, storable
 from .store import Store
 
 
 def assign_ids(sources: Sequence[Source], store: Store, max_bytes: int) -> list[Source]:
-    """The sources with their lasting ids, claimed in the queue before anything is summarised."""
+    """The sources with their lasting ids. Only a source that can become a record claims one in the queue; a file
+    that cannot be read (wrong type, a link loop) gets an id no record has, for the run's report, and claims none."""
     keys = [_key(source) for source in sources]
     known = store.source_ids()
-    if any(key is not None and key not in known for key in keys):
-        with store.transaction():  # one write, under the lock: two runs at once never give an id twice
-            known = _claim_new(sources, keys, store, max_bytes)
+    unclaimed = any(key is None and source.data is None for source, key in zip(sources, keys))
+    if unclaimed or any(key is not None and key not in known for key in keys):
+        with store.provisional():  # one write, under the lock: two runs at once never give an id twice
+            return _claim_new(sources, keys, store, max_bytes)
     return [source if key is None else replace(source, case_id=known[key]) for source, key in zip(sources, keys)]
 
 
-def _claim_new(sources: Sequence[Source], keys: Sequence[str | None], store: Store, max_bytes: int) -> dict[str, str]:
+def _claim_new(sources: Sequence[Source], keys: Sequence[str | None], store: Store, max_bytes: int) -> list[Source]:
     known = store.source_ids()  # again: another run may have mapped some of these meanwhile
     taken = store.case_ids()
     claimed = {known[key] for key in keys if key in known}
-    for source, key in zip(sources, keys):
-        if key is None or key in known:  # standard input is named by its content: the same text is the same case
+    summarised_before = store.has_versions()
+    ids: dict[int, str] = {}
+    for index, (source, key) in enumerate(zip(sources, keys)):  # files that can become records choose first
+        if key is None:
             continue
-        moved = _moved_here(source, store, claimed, max_bytes)
-        if moved is not None:
-            case_id, old_path = moved
-            store.map_source(key, case_id, moved_from=old_path or "an unknown path")
-        else:
+        case_id = known.get(key)
+        if case_id is None:
+            case_id = _earlier_record(source, key, store, claimed, summarised_before, max_bytes)
+        if case_id is None:
             case_id = next(c for c in _candidates(source) if c not in taken)
             store.map_source(key, case_id)
-        known[key] = case_id
+        known[key] = ids[index] = case_id
         claimed.add(case_id)
         taken.add(case_id)
-    return known
+    for index, (source, key) in enumerate(zip(sources, keys)):
+        if key is None and source.data is None:  # it will fail to be read: an id for the report, nobody's
+            ids[index] = next(c for c in _candidates(source) if c not in taken)
+            taken.add(ids[index])
+    # standard input keeps the id named by its content: the same text piped again is the same case
+    return [replace(source, case_id=ids[i]) if i in ids else source for i, source in enumerate(sources)]
 
 
 def _key(source: Source) -> str | None:
-    return None if source.data is not None else storable(str(real_path(source.path)))
+    """The source's lasting name (its resolved path), or None when it cannot become a record."""
+    if source.data is not None or source.problem is not None:
+        return None
+    if source.path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return None
+    return storable(str(real_path(source.path)))
 
 
-def _moved_here(source: Source, store: Store, claimed: set[str], max_bytes: int) -> tuple[str, str | None] | None:
-    """(case id, old path) of a known source with these very bytes whose file is gone from its old path."""
+def _earlier_record(source: Source, key: str, store: Store, claimed: set[str], summarised_before: bool,
+                    max_bytes: int) -> str | None:  # fmt: skip
+    """The case this new path already has a record for: one made before ids were mapped (by the path it was
+    summarised from), or one whose file moved here (same bytes, old path gone). It is mapped to this path."""
+    if not summarised_before:
+        return None
+    given = {str(source.path), key, os.path.abspath(source.path)}
+    legacy = store.unmapped_case_at(sorted(given))
+    if legacy is not None and legacy not in claimed:
+        store.map_source(key, legacy)
+        return legacy
     try:
         if not source.path.is_file() or source.path.stat().st_size > max_bytes:
             return None  # a pipe would block, a huge file is refused anyway: read_case says why
@@ -67,7 +92,8 @@ def _moved_here(source: Source, store: Store, claimed: set[str], max_bytes: int)
         return None
     for case_id, old_path in store.cases_with_content(sha256):
         if case_id not in claimed and (old_path is None or not Path(old_path).exists()):
-            return case_id, old_path
+            store.map_source(key, case_id, moved_from=old_path or "an unknown path", shown=str(source.path))
+            return case_id
     return None  # none, or the file is still at its old path too: a copy, not a move
 
 

@@ -60,7 +60,7 @@ class Source:
 def discover(
     paths: Iterable[Path], stdin: BinaryIO | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> list[Source]:
-    """Expand folders (recursively, sorted, hidden entries skipped) into the files to read, with stable ids.
+    """Expand folders (recursively, sorted, hidden entries skipped) into the files to read, each with the id its path suggests.
 
     Files of unsupported types inside a folder are still returned, so that the run summary can say why they
     were not read, and so are folders that cannot be listed and symlink loops, each with its problem; a
@@ -86,15 +86,11 @@ def discover(
                 found.append((path, relative, problem))
         else:
             found.append((given, Path(given.name), _symlink_loop(given)))
-    taken: set[str] = {s.case_id for s in sources}
     for path, relative, problem in found:
         if real_path(path) in seen:
             continue  # named twice, e.g. a folder and a file inside it
         seen.add(real_path(path))
-        case_id = _case_id(relative, with_suffix=False)
-        if case_id in taken:
-            case_id = _case_id(relative, with_suffix=True)
-        taken.add(case_id)
+        case_id = slug(relative)  # a proposal: `identity.assign_ids` gives the lasting, unique id
         sources.append(Source(path, case_id, problem=problem or _undecodable_name(path)))
     return sources
 
@@ -189,9 +185,10 @@ def real_path(path: Path) -> Path:
         return path.absolute()
 
 
-def _case_id(relative: Path, *, with_suffix: bool) -> str:
+def slug(relative: Path) -> str:
+    """The id a file's path suggests: lower case, dashes, one part per folder, no extension."""
     parts = list(relative.parts)
-    parts[-1] = relative.name if with_suffix else relative.stem
+    parts[-1] = relative.stem
     return "/".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "case" for part in parts)
 
 

@@ -6,7 +6,6 @@ so a crash mid-migration leaves the database as it was. Never edit a released mi
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -249,9 +248,9 @@ def m005_source_ids(db: sqlite3.Connection) -> None:
     """Which record id each source file was given, for ever: a file added later whose name slugs the same
     never takes an existing id, and a moved file (same bytes, new path) keeps its record.
 
-    Paths are stored resolved (absolute). Existing records are mapped from their current version's source path,
-    resolved against the working folder of the run that migrates; a record whose path does not resolve to its
-    file is still found by content when its file is next summarised."""
+    Paths are stored resolved (absolute). Records made before this migration are not mapped here (their stored
+    paths are relative to a working folder this migration cannot know): `identity` claims each one the first time
+    a run names its file, by the path it was summarised from, or by its content."""
     run_script(
         db,
         """
@@ -261,13 +260,6 @@ def m005_source_ids(db: sqlite3.Connection) -> None:
             mapped_at TEXT NOT NULL
         );
         CREATE INDEX versions_source_sha ON versions(source_sha256);
+        CREATE INDEX records_source_path ON records(source_path);
         """,
     )
-    at = datetime.now(UTC).isoformat()
-    rows = db.execute("SELECT id, source_path FROM records WHERE instr(id, '.') = 0 ORDER BY id").fetchall()
-    for case_id, source_path in rows:
-        if source_path and not source_path.startswith("<"):  # <stdin> is named by its content, not a path
-            db.execute(
-                "INSERT OR IGNORE INTO sources (path, case_id, mapped_at) VALUES (?, ?, ?)",
-                (os.path.abspath(source_path), case_id, at),
-            )

@@ -74,23 +74,28 @@ _ROW_COLUMNS = ", ".join(RecordRow.__dataclass_fields__)
 
 
 class Store:
-    """The queue at `path`. With `create`, a missing database is made (summarise); without, a missing one is
-    an error (reading commands never leave an empty queue behind) and a database this user cannot write is
-    opened read-only, so listing and exporting still work."""
+    """The queue at `path`. Without `create`, a missing database is an error (reading commands never make an
+    empty queue) and one this user cannot write is opened read-only, so listing and exporting still work.
+
+    With `create` (summarise), a missing database is made at the first write, not before: until then the store
+    reads an empty queue held in memory, so a run that saves nothing (a bad setting, unreadable files, a server
+    that is down) leaves no queue behind, and nothing ever has to be deleted that another run may be using."""
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
-        self.created = False
         self.read_only = False
+        self.pending_creation = False  # the file does not exist yet: made by the first write
         self.newer: list[str] = []  # migrations a newer trendsum applied: this version must not write
         try:
-            if not create and not self.path.is_file():
-                raise QueueNotFound(str(self.path))
-            self.created = not self.path.exists()
+            if not self.path.is_file():
+                if not create:
+                    raise QueueNotFound(str(self.path))
+                self.pending_creation = True
+                self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                migrations.apply(self.db)
+                return
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-                self._prepare()
+                self._open_for_writing()
             except (sqlite3.OperationalError, PermissionError) as exc:
                 if create or not _cannot_write(exc):
                     raise
@@ -106,6 +111,46 @@ class Store:
         if create and self.newer:
             self.close()
             raise QueueError(self._newer_message())
+
+    def _open_for_writing(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        self._prepare()
+
+    def ensure_file(self) -> None:
+        """Create the database file now rather than at the first write: an empty queue to hand on."""
+        if self.pending_creation:
+            self._create_now()
+
+    def _create_now(self) -> None:
+        """The first write: make the database file (or join the one another run made meanwhile), and carry over
+        what this run kept in memory until then (see `provisional`)."""
+        memory = self.db
+        claims = memory.execute("SELECT path, case_id, mapped_at FROM sources ORDER BY case_id").fetchall()
+        failures = memory.execute("SELECT case_id, source_path, reason, attempts, last_raw, at FROM failures"
+                                  " ORDER BY id").fetchall()  # fmt: skip
+        try:
+            self._open_for_writing()
+            self.pending_creation = False
+            memory.close()
+            with self.transaction() as db:
+                for path, case_id, mapped_at in claims:
+                    if db.execute(
+                        "SELECT 1 FROM sources WHERE (path = ? AND case_id != ?) OR (case_id = ? AND path != ?)",
+                        (path, case_id, case_id, path),
+                    ).fetchone():
+                        raise QueueError(
+                            f"Another run started a new queue at {self.path} at the same time and gave ids to the "
+                            "same files: nothing of this run was saved. Run the same command again."
+                        )
+                    db.execute("INSERT OR IGNORE INTO sources (path, case_id, mapped_at) VALUES (?, ?, ?)",
+                               (path, case_id, mapped_at))  # fmt: skip
+                db.executemany("INSERT INTO failures (case_id, source_path, reason, attempts, last_raw, at)"
+                               " VALUES (?, ?, ?, ?, ?, ?)", failures)  # fmt: skip
+        except sqlite3.DatabaseError as exc:
+            raise queue_error(exc, self.path) from None
+        except OSError as exc:
+            raise QueueError(f"Cannot create the review queue at {self.path}: {exc.strerror or exc}.") from None
 
     def _newer_message(self) -> str:
         return (
@@ -141,24 +186,8 @@ class Store:
                     self.db.execute("ROLLBACK")
                 time.sleep(0.05 + random.random() * 0.05)
 
-    def close(self, *, discard_if_unused: bool = False) -> None:
-        """With `discard_if_unused`, a database this Store created that holds no record is removed: a run that
-        saved nothing (unreadable files, a bad setting) leaves no empty queue behind. A failed model answer is
-        something: the queue keeps it for diagnosis, as it does in every run."""
-        unused = discard_if_unused and self.created and self._holds_nothing()
+    def close(self) -> None:
         self.db.close()
-        if unused:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-
-    def _holds_nothing(self) -> bool:
-        try:
-            held = self.db.execute(
-                "SELECT EXISTS (SELECT 1 FROM records) OR EXISTS (SELECT 1 FROM failures WHERE attempts > 0)"
-            ).fetchone()[0]
-            return held == 0
-        except sqlite3.Error:
-            return False
 
     def __enter__(self) -> Store:
         return self
@@ -167,7 +196,26 @@ class Store:
         self.close()
 
     @contextmanager
+    def provisional(self) -> Iterator[sqlite3.Connection]:
+        """A transaction for what is worth keeping only beside a record: the ids given to sources, failures that
+        cost no engine call. On a queue not created yet it is held in memory and written with the run's first
+        real save, so a run that saves nothing leaves no queue behind."""
+        if not self.pending_creation:
+            with self.transaction() as db:
+                yield db
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.pending_creation:
+            self._create_now()
         if self.newer:
             raise QueueError(self._newer_message())
         if self.read_only:
@@ -186,11 +234,11 @@ class Store:
     # -- writing ------------------------------------------------------------------------------------------
 
     def has_version(self, record_id: str, cache_key: str) -> bool:
-        """Whether this record already has a version made from the same source, prompt, engine and model."""
-        row = self.db.execute(
-            "SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ? LIMIT 1", (record_id, cache_key)
-        ).fetchone()
-        return row is not None
+        """Whether the record's latest engine-made version came from the same source, prompt, engine and model.
+
+        The latest, not any: a file changed and then changed back must be summarised again, or the record would
+        keep the text of the version in between. A reviewer's later edit does not count: it stays."""
+        return _latest_generated_key(self.db, record_id) == cache_key
 
     def save_generated(
         self,
@@ -219,9 +267,7 @@ class Store:
                     (record_id, cache_key, summary.model_dump_json()),
                 ).fetchone()
             else:
-                same = db.execute(
-                    "SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?", (record_id, cache_key)
-                ).fetchone()
+                same = _latest_generated_key(db, record_id) == cache_key
             if same:
                 current = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,))
                 version, status = current.fetchone()
@@ -310,7 +356,9 @@ class Store:
         return Saved(record_id, current.version, status, created=False)
 
     def add_failure(self, case_id: str, source_path: str, reason: str, attempts: int, last_raw: str | None) -> None:
-        with self.transaction() as db:
+        """Keep a failure for diagnosis. One that cost no engine call (an unreadable file) creates no queue: it is
+        kept if the run saves something, and shown in the run's summary either way."""
+        with self.provisional() if attempts == 0 else self.transaction() as db:
             db.execute(
                 "INSERT INTO failures (case_id, source_path, reason, attempts, last_raw, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (case_id, storable(source_path), storable(reason), attempts, last_raw, now().isoformat()),
@@ -337,19 +385,36 @@ class Store:
             (sha256,),
         ).fetchall()
 
-    def map_source(self, path: str, case_id: str, moved_from: str | None = None) -> None:
-        """Give `case_id` to the source at `path` for good (inside `transaction()`, with the ids read under it);
-        with `moved_from`, the case's source moved to `path`, which every record of the case notes in its history."""
+    def has_versions(self) -> bool:
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM versions)").fetchone()[0] == 1
+
+    def unmapped_case_at(self, paths: Sequence[str]) -> str | None:
+        """A case summarised from one of these paths before ids were mapped, not mapped to any path since."""
+        row = self.db.execute(
+            f"SELECT id FROM records WHERE source_path IN ({', '.join('?' * len(paths))}) AND instr(id, '.') = 0"
+            " AND id NOT IN (SELECT case_id FROM sources) ORDER BY id LIMIT 1",
+            list(paths),
+        ).fetchone()
+        return row[0] if row else None
+
+    def map_source(self, path: str, case_id: str, moved_from: str | None = None, shown: str | None = None) -> None:
+        """Give `case_id` to the source at `path` for good (inside `transaction()`, with the ids read under it).
+
+        With `moved_from`, the case's file moved to `path` (`shown`: as the user named it): every record of the
+        case now reads its source there, and notes the move in its history."""
         at = now().isoformat()
         self.db.execute("DELETE FROM sources WHERE case_id = ?", (case_id,))
         self.db.execute("INSERT INTO sources (path, case_id, mapped_at) VALUES (?, ?, ?)", (path, case_id, at))
-        if moved_from is not None:
-            note = f"source moved from {moved_from} to {path}: same content"
-            for record_id, version in self.db.execute(
-                "SELECT id, current_version FROM records WHERE id = ? OR id LIKE ? ESCAPE '\\'",
-                (case_id, _like_prefix(case_id) + ".%"),
-            ).fetchall():
-                self._event(self.db, record_id, version, "moved", "trendsum", note, at)
+        if moved_from is None:
+            return
+        note = f"source moved from {moved_from} to {path}: same content"
+        records = self.db.execute(
+            "SELECT id, current_version FROM records WHERE id = ? OR id LIKE ? ESCAPE '\\'",
+            (case_id, _like_prefix(case_id) + ".%"),
+        ).fetchall()
+        for record_id, version in records:
+            self.db.execute("UPDATE records SET source_path = ? WHERE id = ?", (storable(shown or path), record_id))
+            self._event(self.db, record_id, version, "moved", "trendsum", note, at)
 
     def endpoint_mode(self, endpoint: str, model: str) -> str | None:
         row = self.db.execute(
@@ -358,6 +423,9 @@ class Store:
         return row[0] if row else None
 
     def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
+        """A saving for later runs, never worth failing over: a queue this version may not write is left alone."""
+        if self.read_only or self.newer:
+            return
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO endpoint_modes (endpoint, model, mode, detected_at) VALUES (?, ?, ?, ?)"
@@ -441,11 +509,11 @@ class Store:
 
     def get(self, record_id: str, version: int | None = None) -> Record:
         head = self.db.execute(
-            "SELECT status, current_version, approved_version FROM records WHERE id = ?", (record_id,)
+            "SELECT status, current_version, approved_version, source_path FROM records WHERE id = ?", (record_id,)
         ).fetchone()
         if head is None:
             raise RecordNotFound(record_id, self.close_ids(record_id))
-        status, current, approved_version = head
+        status, current, approved_version, source_path = head
         wanted = current if version is None else version
         row = self.db.execute(
             "SELECT author, summary, grounding, provenance, flags FROM versions WHERE record_id = ? AND version = ?",
@@ -453,6 +521,9 @@ class Store:
         ).fetchone()
         if row is None:
             raise UsageError(f"{record_id} has no version {wanted}: its versions are 1 to {current}.")
+        provenance = Provenance.model_validate_json(row[3])
+        if wanted == current and source_path != provenance.source_path:  # the file moved since (identity.py)
+            provenance = provenance.model_copy(update={"source_path": source_path})
         review = self.db.execute(
             "SELECT actor, at, note FROM events WHERE record_id = ? AND action IN ('approved', 'rejected')"
             " ORDER BY id DESC LIMIT 1",
@@ -464,7 +535,7 @@ class Store:
             status=parse_status(status),
             summary=CaseSummary.model_validate_json(row[1]),
             grounding=Grounding.model_validate_json(row[2]),
-            provenance=Provenance.model_validate_json(row[3]),
+            provenance=provenance,
             author=row[0],
             flags=json.loads(row[4]),
             approved_version=approved_version,
@@ -535,6 +606,12 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         return db
     except sqlite3.OperationalError:
         db.close()
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size > 0:  # immutable reading would skip those changes without a word
+        raise QueueError(
+            f"The review queue at {path} has changes not yet merged into the database file (its -wal file), and "
+            "this user cannot write there to read them safely: open it once with write access, or copy the folder."
+        )
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
 
 
@@ -554,6 +631,14 @@ def queue_error(exc: sqlite3.Error, path: Path) -> QueueError:
     if "unable to open" in lowered:
         return QueueError(f"Cannot open the review queue at {path} ({text}): check the path and its permissions.")
     return QueueError(f"The review queue at {path} could not be used: {text}.")
+
+
+def _latest_generated_key(db: sqlite3.Connection, record_id: str) -> str | None:
+    row = db.execute(
+        "SELECT cache_key FROM versions WHERE record_id = ? AND kind = 'generated' ORDER BY version DESC LIMIT 1",
+        (record_id,),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _like_prefix(text: str) -> str:

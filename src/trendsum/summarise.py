@@ -239,6 +239,7 @@ async def _summarise_one(
     )
     flags = [f"source contains instruction-like text: {hit!r}" for hit in instruction_like(case.text)]
     flags += [f"ingest: {warning}" for warning in case.warnings]
+    # export._public_text knows this wording: it cuts an absolute path in it to the file name
     flags += [f"same content also at {path}: summarised once, as this record" for path in also_at]
     saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags, force=options.force)
     if saved.unchanged:  # another run saved the same summary while this one worked: it counts it, not us
