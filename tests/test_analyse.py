@@ -203,3 +203,21 @@ def test_llm_analysis_that_never_validates_fails_and_saves_nothing(queue: Path, 
     feedback = server.chat_requests[1].body["messages"][-1]["content"]
     assert "not valid JSON" in feedback
     assert "No analyses yet" in run("analyse", "list").stderr
+
+
+
+def test_an_endpoint_chosen_by_a_folders_config_file_is_named_before_analysis_sends_cases(
+    queue: Path, server: FakeOpenAI
+) -> None:
+    # written after the queue was summarised offline: now the folder's file picks the server, and a model name
+    # that looks like markup, shown as it is
+    Path("trendsum.toml").write_text(f'base_url = "{server.url}"\nmodel = "test-[red]model[/]"\n', encoding="utf-8")
+    server.enqueue(completion(answer(*APPROVED)), completion(answer(*APPROVED)))
+    result = run("analyse", "--trend", TREND, "--max-retries", "0")
+    assert result.exit_code == 0, result.stderr
+    named = f"Engine: openai model test-[red]model[/] at {server.url}"
+    assert result.stderr.splitlines()[0] == f"{named} (from ./trendsum.toml)"
+    assert len(server.chat_requests) == 1  # the call the line warned about
+
+    flagged = run("analyse", "--trend", TREND, "--base-url", server.url, "--force", "--max-retries", "0")
+    assert flagged.stderr.splitlines()[0] == named  # the user typed the endpoint: nothing to warn about

@@ -11,7 +11,7 @@ from rich.text import Text
 from .. import review
 from ..models import Status
 from ..render import literal
-from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, make_app, translate_errors
+from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, engine_line, make_app, translate_errors
 
 app = typer.Typer(
     help="Cross-case analysis per trend (risks and challenges, where to start, application areas), from approved "
@@ -77,9 +77,7 @@ def analyse_command(
         offline = settings.resolved_engine() == "offline"
         template = None if offline else analysis.load_prompt(prompt)
         chosen = None if offline else engines.build(settings, memory=store)
-        engine_line = (Text.assemble("Engine: ", ("offline", "cyan"), " (themes from shared key terms)") if chosen is None
-                       else Text.assemble(f"Engine: {chosen.name} model ", literal(chosen.model, "bold")))  # fmt: skip
-        app_.err.print(engine_line, highlight=False)
+        app_.err.print(engine_line(settings, chosen, " (themes from shared key terms)"), highlight=False)
 
         async def run_all() -> list[analysis.AnalysisOutcome]:
             try:

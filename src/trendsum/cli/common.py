@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from .. import config
 from ..errors import TrendsumError
 from ..models import Status
 from ..store import Store, queue_error
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -52,7 +55,7 @@ class App:
         except sqlite3.Error as exc:
             raise queue_error(exc, store.path) from None
         finally:
-            store.close(discard_if_unused=create)
+            store.close()
 
     @contextmanager
     def store_if_any(self) -> Iterator[Store | None]:
@@ -63,6 +66,24 @@ class App:
             return
         with self.store() as store:
             yield store
+
+
+def engine_line(settings: config.Settings, chosen: Engine | None, offline_note: str) -> Text:
+    """The first thing a command that calls an engine says: which engine, model and server, and when a config file
+    in the working folder chose that server, which file, so cases and a key never go to a server the user did not
+    see named. `chosen` is None (or the offline engine) when nothing leaves the machine."""
+    from ..render import literal  # model names and URLs come from config files: never read as markup
+
+    if chosen is None or chosen.name == "offline":
+        return Text.assemble("Engine: ", ("offline", "cyan"), offline_note)
+    line = Text.assemble("Engine: ", literal(chosen.name), " model ", literal(chosen.model, "bold"))
+    endpoint = getattr(chosen, "endpoint", "")
+    if endpoint:
+        line.append_text(Text.assemble(" at ", literal(endpoint)))
+    chosen_by = settings.endpoint_origin()  # a folder's config file, not the user, picked the server
+    if chosen_by:
+        line.append_text(literal(f" (from ./{chosen_by})", "yellow"))
+    return line
 
 
 def make_app(**flags: Any) -> App:

@@ -10,13 +10,12 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from .. import engines, ingest, prompts
 from ..render import run_summary
 from ..errors import ConfigError
 from ..summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
-from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, make_app, translate_errors
+from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, engine_line, make_app, translate_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -98,16 +97,9 @@ def summarise_command(
         transient=False,
     ) as progress:
         chosen = engines.build(settings, memory=store)
-        if chosen.name == "offline":
-            why = "" if settings.engine == "offline" else " (no API key or base URL configured)"
-            app.err.print(f"Engine: [cyan]offline[/] extractive summariser{why}; records are labelled engine=offline.")
-        else:
-            endpoint = getattr(chosen, "endpoint", "")
-            chosen_by = settings.endpoint_origin()  # a folder's config file, not the user, picked the server
-            line = Text.assemble("Engine: ", chosen.name, " model ", (chosen.model, "bold"), " at ", endpoint)
-            if chosen_by:
-                line.append(f" (from ./{chosen_by})", style="yellow")
-            app.err.print(line, highlight=False)
+        why = "" if settings.engine == "offline" else " (no API key or base URL configured)"
+        offline_note = f" extractive summariser{why}; records are labelled engine=offline."
+        app.err.print(engine_line(settings, chosen, offline_note), highlight=False)
         options = RunOptions(
             max_attempts=settings.max_attempts,
             concurrency=settings.concurrency,
