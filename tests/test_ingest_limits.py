@@ -142,6 +142,83 @@ def test_a_zip_bomb_is_refused_quickly_in_little_memory(kind: str, lying: bool, 
     assert elapsed < 20, elapsed
 
 
+@functools.cache
+def lying_member(kind: str, name: str, size: int) -> bytes:
+    """A valid .docx or .odt whose member `name` declares its own size but holds `size` spaces more.
+
+    zipfile's read() inflates such a member whole before cutting it to the size declared: it must never be
+    read that way, even the little parts read before the document's text is measured (mimetype, manifest).
+    """
+    import docx
+
+    buffer = io.BytesIO()
+    if kind == "docx":
+        docx.Document().save(buffer)
+    else:
+        buffer.write(builders.odt_bytes(builders.p("A short paragraph.")))
+    members = []
+    with zipfile.ZipFile(buffer) as template:
+        for info in template.infolist():
+            content = template.read(info)
+            if info.filename == name:
+                cut = content.index(b"?>") + 2 if b"?>" in content else len(content)  # after an XML declaration
+                data, crc = _deflate_spaces(content[:cut], size, content[cut:])
+            else:
+                packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+                data, crc = packer.compress(content) + packer.flush(), zlib.crc32(content)
+            members.append((info.filename, data, crc, len(content)))
+    assert name in [member[0] for member in members]
+    return _zip(members)
+
+
+def _summarise_beside_a_good_file(folder: Path, name: str, content: bytes) -> tuple[str, int]:
+    """Summarise a folder of one good case and `name`: the line for `name`, and the run's peak traced memory."""
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD, encoding="utf-8")
+    (folder / name).write_bytes(content)
+    assert (folder / name).stat().st_size < 600_000
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        result = run("summarise", str(folder), "--engine", "offline")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 20
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.output
+    assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]
+    return summary_line(result.stderr, name), peak
+
+
+@pytest.mark.parametrize(
+    ("kind", "member"),
+    [("odt", "mimetype"), ("odt", "META-INF/manifest.xml"), ("docx", "[Content_Types].xml")],
+    ids=["odt-mimetype", "odt-manifest", "docx-content-types"],
+)
+def test_a_small_part_that_lies_about_its_size_is_refused_as_a_zip_bomb(
+    kind: str, member: str, tmp_path: Path, wide: None
+) -> None:
+    bomb = lying_member(kind, member, BOMB_SIZE)
+    line, peak = _summarise_beside_a_good_file(tmp_path / "cases", f"bomb.{kind}", bomb)
+    assert peak < 64 * MiB, f"peak {peak:,} bytes"  # not the part's hundreds of MB, nor the 100 MB limit
+    assert f"inflates to more than {DEFAULT_LIMIT:,} bytes when unzipped (5 × --max-bytes)" in line
+
+
+@pytest.mark.parametrize(
+    ("kind", "member"), [("odt", "mimetype"), ("docx", "[Content_Types].xml")], ids=["odt", "docx"]
+)
+def test_a_part_that_lies_about_its_size_within_the_limit_is_refused_as_damaged(
+    kind: str, member: str, tmp_path: Path, wide: None
+) -> None:
+    """Within the limit a lie is no bomb, but reading the part as zipfile does would still hold all of it."""
+    liar = lying_member(kind, member, 80 * MiB)
+    line, peak = _summarise_beside_a_good_file(tmp_path / "cases", f"liar.{kind}", liar)
+    assert peak < 64 * MiB, f"peak {peak:,} bytes"
+    assert f"is damaged: {member} unpacks to " in line and " bytes, more than the " in line
+    assert "its zip directory declares" in line
+
+
 def test_the_limit_follows_max_bytes(tmp_path: Path, wide: None) -> None:
     (tmp_path / "bomb.odt").write_bytes(bomb("odt", lying=True))
     result = run("summarise", str(tmp_path / "bomb.odt"), "--engine", "offline", "--max-bytes", "8000000")

@@ -9,6 +9,7 @@ ways, and each of those ways becomes such a reason rather than a traceback.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import logging
 import re
@@ -461,19 +462,20 @@ _ODT_PARTS = {"mimetype", "META-INF/manifest.xml", "content.xml", "styles.xml"} 
 def odt_text(raw: bytes, shown: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """An OpenDocument text file's body: headings, paragraphs, lists, tables, text boxes, then footnotes."""
     archive = _zip(raw, shown, "an OpenDocument text (.odt)", max_bytes=max_bytes, parts=_ODT_PARTS)
-    names = set(archive.namelist())  # mimetype and manifest are read before measuring: their sizes are checked
-    mimetype = _member(archive, "mimetype", shown).decode("ascii", "replace").strip() if "mimetype" in names else ""
+    names = set(archive.namelist())
+    member = functools.partial(_member, archive, shown=shown, max_bytes=max_bytes)  # safe before _measure too
+    mimetype = member("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
     if mimetype and not mimetype.startswith("application/vnd.oasis.opendocument.text"):
         kind = mimetype.rsplit(".", 1)[-1]
         raise IngestError(shown, f"is an OpenDocument {kind} file, not a text document; save it as .odt text")
-    if "META-INF/manifest.xml" in names and b"encryption-data" in _member(archive, "META-INF/manifest.xml", shown):
+    if "META-INF/manifest.xml" in names and b"encryption-data" in member("META-INF/manifest.xml"):
         raise IngestError(shown, "is password-protected; save an unprotected copy and try again")
     if "content.xml" not in names:
         raise IngestError(shown, "is not an OpenDocument text file (no content.xml inside); is it really an .odt?")
     _measure(archive, shown, max_bytes=max_bytes, parts=_ODT_PARTS)  # after that check: encrypted parts don't inflate
     try:
-        content = ET.fromstring(_member(archive, "content.xml", shown))
-        styles = ET.fromstring(_member(archive, "styles.xml", shown)) if "styles.xml" in names else None
+        content = ET.fromstring(member("content.xml"))
+        styles = ET.fromstring(member("styles.xml")) if "styles.xml" in names else None
         body = content.find(f"{_q('office:body')}/{_q('office:text')}")
         if body is None:
             raise IngestError(shown, "has no text body; is it a spreadsheet or presentation renamed to .odt?")
@@ -495,8 +497,8 @@ def _zip(raw: bytes, shown: str, what: str, *, max_bytes: int, parts: set[str] |
     """Open a zipped document, refusing one that says it is a zip bomb: too many members, or `parts` (the
     members that will be read; None: all of them, as python-docx reads every part) too large in all.
 
-    zipfile never inflates a member past the size the directory declares, so this bounds memory; _measure
-    then tells a lying directory from a damaged file.
+    The declared sizes bound memory only because every read goes through _inflate, which never keeps more
+    than a member declares and refuses one that unpacks to more.
     """
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise IngestError(shown, "is password-protected or in an old binary format; save an unprotected copy in the "
@@ -521,19 +523,27 @@ def _zip(raw: bytes, shown: str, what: str, *, max_bytes: int, parts: set[str] |
 
 
 def _measure(archive: zipfile.ZipFile, shown: str, *, max_bytes: int, parts: set[str] | None = None) -> None:
-    """Inflate `parts`, counting and discarding, to refuse them if they really unpack to more than the limit,
-    whatever sizes the directory (written by whoever made the file) declares."""
+    """Inflate `parts`, counting and discarding, to refuse them if they really unpack to more than the limit, or
+    to more than the sizes their directory (written by whoever made the file) declares: after this, reading any
+    of them, even with zipfile's own read() as python-docx does, takes no more memory than _zip allowed."""
     left = inflate_limit(max_bytes)
     for info in archive.infolist():
         if parts is None or info.filename in parts:
-            left -= _inflated_size(archive, info, left, shown, max_bytes)
+            left -= sum(map(len, _inflate(archive, info, shown, max_bytes=max_bytes, left=left)))
 
 
-def _inflated_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, left: int, shown: str, max_bytes: int) -> int:
-    """What a member really inflates to, reading no more than one chunk past `left` whatever its entry claims."""
+def _inflate(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, *, max_bytes: int, left: int
+) -> Iterator[bytes]:
+    """A member's bytes a chunk at a time: the one way trendsum reads inside a zipped document.
+
+    zipfile's read() inflates a member whole and only then cuts it to the size its entry declares, so a
+    20-byte entry can take gigabytes. Here no more than one chunk is inflated at once, only the declared bytes
+    are yielded, and a member is refused if it unpacks to more than `left` (a zip bomb) or than it declares.
+    """
     unbounded = copy.copy(info)
-    # zipfile stops at the declared size, and checks the CRC there: let it read on, past where we stop, to
-    # catch a lie (reads are at most a chunk, so it never gets that far)
+    # zipfile stops at the declared size and checks the CRC there: let it read on to the member's real end (and
+    # check the CRC there), so that a lying entry is measured rather than cut short
     unbounded.file_size = left + _CHUNK + 1
     size = 0
     try:
@@ -542,9 +552,13 @@ def _inflated_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, left: int, s
                 size += len(chunk)
                 if size > left:
                     raise _inflates_too_much(shown, max_bytes)
+                if size <= info.file_size:
+                    yield chunk
     except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise IngestError(shown, f"is damaged: cannot unpack {info.filename} ({exc})") from None
-    return size
+    if size > info.file_size:
+        raise IngestError(shown, f"is damaged: {info.filename} unpacks to {size:,} bytes, more than the "
+                                 f"{info.file_size:,} its zip directory declares")  # fmt: skip
 
 
 def _inflates_too_much(shown: str, max_bytes: int) -> IngestError:
@@ -554,12 +568,10 @@ def _inflates_too_much(shown: str, max_bytes: int) -> IngestError:
                               "study (a zip bomb?); if it is a real document, raise --max-bytes")  # fmt: skip
 
 
-def _member(archive: zipfile.ZipFile, name: str, shown: str) -> bytes:
-    """A member _zip has already measured: its size is known to be within the limit."""
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-        raise IngestError(shown, f"is damaged: cannot unpack {name} ({exc})") from None
+def _member(archive: zipfile.ZipFile, name: str, *, shown: str, max_bytes: int) -> bytes:
+    """A member's bytes, no more than its entry declares (which _zip has checked), whatever it really holds."""
+    info = archive.getinfo(name)
+    return b"".join(_inflate(archive, info, shown, max_bytes=max_bytes, left=inflate_limit(max_bytes)))
 
 
 # -- Word (.docx) -----------------------------------------------------------------------------------------
@@ -573,7 +585,7 @@ _DOCX_SKIP.add(f"{{{_MC}}}Fallback")  # the same drawing again, for old readers
 def docx_text(raw: bytes, shown: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """A Word document's body: heading styles as '#' levels, lists as '- ' items, tables as rows, text boxes."""
     archive = _zip(raw, shown, "a Word (.docx)", max_bytes=max_bytes)  # the same refusals as for .odt
-    _measure(archive, shown, max_bytes=max_bytes)  # before python-docx reads every part
+    _measure(archive, shown, max_bytes=max_bytes)  # every member, before python-docx reads any with read()
     try:
         import docx
 
