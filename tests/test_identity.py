@@ -154,3 +154,69 @@ def test_a_file_changed_and_changed_back_is_summarised_again(tmp_path: Path) -> 
     summarise(folder)
     record = json.loads(run("show", "tayside", "--json").stdout)
     assert record["version"] == 3 and "6,000" in json.dumps(record) and "9,000" not in json.dumps(record)
+
+
+def test_a_copy_added_beside_a_file_that_changed_back_keeps_the_files_record(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "b.md").write_text(HEADED, encoding="utf-8")
+    summarise(folder)
+    (folder / "b.md").write_text(WELSH_AI, encoding="utf-8")
+    summarise(folder)
+    (folder / "b.md").write_text(HEADED, encoding="utf-8")
+    (folder / "a.md").write_text(HEADED, encoding="utf-8")  # a copy, sorting first
+    summarise(folder)
+    records = listed()
+    assert list(records) == ["b"] and records["b"]["current_version"] == 3
+
+
+def test_a_copy_elsewhere_never_takes_a_record_from_its_own_file(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "in" / "a.md").write_text(HEADED, encoding="utf-8")
+    summarise(Path("in"))
+    with sqlite3.connect("outputs/trendsum.db") as conn:  # a record from before ids were mapped
+        conn.execute("DELETE FROM sources")
+    (tmp_path / "copy" / "a2.md").write_text(HEADED, encoding="utf-8")
+    assert run("summarise", "copy", "in", "--engine", "offline").exit_code == 0
+    with sqlite3.connect("outputs/trendsum.db") as conn:
+        mapped = dict(conn.execute("SELECT case_id, path FROM sources"))
+    assert mapped["a"].endswith("in/a.md")
+
+
+def test_text_piped_in_is_never_taken_for_a_moved_file(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    piped = run("summarise", "-", "--engine", "offline", input=HEADED)
+    assert piped.exit_code == 0, piped.stderr
+    (stdin_id,) = listed()
+    (tmp_path / "in" / "fife.md").write_text(HEADED, encoding="utf-8")
+    summarise(Path("in"))
+    assert "moved" not in run("history", stdin_id).stdout
+    assert sorted(listed()) == sorted([stdin_id, "fife"])
+
+
+def test_a_queue_that_cannot_be_made_is_said_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "notadir").write_text("a file, not a folder\n")
+    result = run("summarise", str(tmp_path), "--engine", "offline", "--db", "notadir/q.db")
+    assert result.exit_code == 1 and "is a file, not a folder" in result.stderr
+    assert "summarising" not in result.stderr
+
+
+def test_a_queue_shared_from_another_folder_never_gives_an_old_record_to_a_file_of_the_same_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, other = tmp_path / "x", tmp_path / "y"
+    for folder, text in ((project, HEADED), (other, WELSH_AI)):
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "a.md").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(project)
+    summarise(Path("in"))
+    assert run("review", "accept", "a", "--reviewer", "Alice").exit_code == 0
+    with sqlite3.connect("outputs/trendsum.db") as conn:  # a record from before ids were mapped: 'in/a.md'
+        conn.execute("DELETE FROM sources")
+    monkeypatch.chdir(other)
+    shared = str(project / "outputs" / "trendsum.db")
+    assert run("summarise", "in", "--engine", "offline", "--db", shared).exit_code == 0
+    records = {r["id"]: r for r in jsonl(run("list", "--json", "--db", shared).stdout)}
+    assert records["a"]["status"] == "approved" and records["a"]["current_version"] == 1
+    assert "a-md" in records

@@ -282,3 +282,13 @@ def test_doctor_still_checks_the_endpoint_beside_a_queue_it_may_not_write(cases:
     assert "mode json_schema" in result.stdout
     with sqlite3.connect(DB) as conn:
         assert conn.execute("SELECT count(*) FROM endpoint_modes").fetchone()[0] == 0  # not written
+
+
+def test_going_back_to_a_model_already_used_makes_no_call(cases: Path, server: FakeOpenAI) -> None:
+    server.responder = answer_for
+    for model in ("m1", "m2"):
+        result = run("summarise", str(cases), "--engine", "openai", "--base-url", server.url, "--model", model)
+        assert result.exit_code == 0, result.stderr
+    calls = len(server.chat_requests)
+    again = run("summarise", str(cases), "--engine", "openai", "--base-url", server.url, "--model", "m1")
+    assert again.exit_code == 0 and len(server.chat_requests) == calls  # the same file, model and prompt

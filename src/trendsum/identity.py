@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .ingest import SUPPORTED_SUFFIXES, Source, real_path, storable
+from .ingest import STDIN_PATH, SUPPORTED_SUFFIXES, Source, real_path, storable
 from .store import Store
 
 
@@ -43,13 +43,20 @@ def _claim_new(sources: Sequence[Source], keys: Sequence[str | None], store: Sto
     taken = store.case_ids()
     claimed = {known[key] for key in keys if key in known}
     summarised_before = store.has_versions()
+    # by path first, for every file, so that a copy elsewhere never takes a record from its own file
+    for source, key in zip(sources, keys):
+        if summarised_before and key is not None and key not in known:
+            case_id = _legacy_record(source, key, store, claimed)
+            if case_id is not None:
+                known[key] = case_id
+                claimed.add(case_id)
     ids: dict[int, str] = {}
-    for index, (source, key) in enumerate(zip(sources, keys)):  # files that can become records choose first
+    for index, (source, key) in enumerate(zip(sources, keys)):  # then by content (moved), then a new id
         if key is None:
             continue
         case_id = known.get(key)
-        if case_id is None:
-            case_id = _earlier_record(source, key, store, claimed, summarised_before, max_bytes)
+        if case_id is None and summarised_before:
+            case_id = _moved_here(source, key, store, claimed, max_bytes)
         if case_id is None:
             case_id = next(c for c in _candidates(source) if c not in taken)
             store.map_source(key, case_id)
@@ -73,28 +80,36 @@ def _key(source: Source) -> str | None:
     return storable(str(real_path(source.path)))
 
 
-def _earlier_record(source: Source, key: str, store: Store, claimed: set[str], summarised_before: bool,
-                    max_bytes: int) -> str | None:  # fmt: skip
-    """The case this new path already has a record for: one made before ids were mapped (by the path it was
-    summarised from), or one whose file moved here (same bytes, old path gone). It is mapped to this path."""
-    if not summarised_before:
+def _legacy_record(source: Source, key: str, store: Store, claimed: set[str]) -> str | None:
+    """A record made before ids were mapped, from this very path: it keeps its id. Its stored path may be relative
+    to the folder summarise ran in, which only a queue kept inside the working folder can vouch for (a queue
+    shared with --db from elsewhere cannot tell whose `in/a.md` that was): there, only an absolute path counts."""
+    given = {key, os.path.abspath(source.path)}
+    if real_path(store.path).is_relative_to(real_path(Path.cwd())):
+        given.add(str(source.path))
+    case_id = store.unmapped_case_at(sorted(given))
+    if case_id is None or case_id in claimed:
         return None
-    given = {str(source.path), key, os.path.abspath(source.path)}
-    legacy = store.unmapped_case_at(sorted(given))
-    if legacy is not None and legacy not in claimed:
-        store.map_source(key, legacy)
-        return legacy
+    store.map_source(key, case_id)
+    return case_id
+
+
+def _moved_here(source: Source, key: str, store: Store, claimed: set[str], max_bytes: int) -> str | None:
+    """The case whose file moved here: a known source with these very bytes that is gone from where it was."""
     try:
         if not source.path.is_file() or source.path.stat().st_size > max_bytes:
             return None  # a pipe would block, a huge file is refused anyway: read_case says why
         sha256 = hashlib.sha256(source.path.read_bytes()).hexdigest()
     except OSError:
         return None
-    for case_id, old_path in store.cases_with_content(sha256):
-        if case_id not in claimed and (old_path is None or not Path(old_path).exists()):
-            store.map_source(key, case_id, moved_from=old_path or "an unknown path", shown=str(source.path))
+    for case_id, mapped_path, recorded_path in store.cases_with_content(sha256):
+        if case_id in claimed or recorded_path == STDIN_PATH:
+            continue  # taken this run, or text piped in (named by its content, never a file's)
+        old_path = mapped_path or recorded_path
+        if not Path(old_path).exists():
+            store.map_source(key, case_id, moved_from=old_path, shown=str(source.path))
             return case_id
-    return None  # none, or the file is still at its old path too: a copy, not a move
+    return None  # none, or the file is still where it was: this is a copy, not a move
 
 
 def _candidates(source: Source) -> Iterator[str]:

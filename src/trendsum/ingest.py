@@ -22,6 +22,7 @@ KINDS = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".
 SUPPORTED_SUFFIXES = tuple(KINDS)
 DEFAULT_MAX_BYTES = formats.DEFAULT_MAX_BYTES
 STDIN = "-"
+STDIN_PATH = "<stdin>"  # the path a case piped in is recorded under
 _RESAVE = {  # formats people send that another program can turn into one trendsum reads
     ".doc": "in the old Word format: save it as .docx",
     ".rtf": "Rich Text: save it as .docx or .odt",
@@ -194,7 +195,7 @@ def slug(relative: Path) -> str:
 
 def stdin_source(data: bytes) -> Source:
     """Text piped in is one case study, named by its content so that piping it again is recognised."""
-    return Source(Path("<stdin>"), f"stdin-{hashlib.sha256(data).hexdigest()[:8]}", data)
+    return Source(Path(STDIN_PATH), f"stdin-{hashlib.sha256(data).hexdigest()[:8]}", data)
 
 
 def read_case(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CaseStudy:

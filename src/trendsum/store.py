@@ -90,6 +90,7 @@ class Store:
             if not self.path.is_file():
                 if not create:
                     raise QueueNotFound(str(self.path))
+                _check_creatable(self.path)  # now, not after a run's worth of paid calls
                 self.pending_creation = True
                 self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
                 migrations.apply(self.db)
@@ -233,12 +234,14 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------------------
 
-    def has_version(self, record_id: str, cache_key: str) -> bool:
-        """Whether the record's latest engine-made version came from the same source, prompt, engine and model.
+    def has_version(self, record_id: str, cache_key: str, sha256: str) -> bool:
+        """Whether this record already has a version made from these bytes with the same prompt, engine and model,
+        and its latest engine-made version is of these bytes too. A file changed and changed back is summarised
+        again (its record would otherwise keep the text in between); switching models back and forth is not."""
+        return _already_made(self.db, record_id, cache_key, sha256)
 
-        The latest, not any: a file changed and then changed back must be summarised again, or the record would
-        keep the text of the version in between. A reviewer's later edit does not count: it stays."""
-        return _latest_generated_key(self.db, record_id) == cache_key
+    def has_record(self, record_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone() is not None
 
     def save_generated(
         self,
@@ -267,7 +270,7 @@ class Store:
                     (record_id, cache_key, summary.model_dump_json()),
                 ).fetchone()
             else:
-                same = _latest_generated_key(db, record_id) == cache_key
+                same = _already_made(db, record_id, cache_key, provenance.source_sha256)
             if same:
                 current = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,))
                 version, status = current.fetchone()
@@ -376,12 +379,13 @@ class Store:
         held = {row[0].split(".")[0] for row in self.db.execute("SELECT id FROM records")}
         return given | held
 
-    def cases_with_content(self, sha256: str) -> list[tuple[str, str | None]]:
-        """(case id, its source path or None) of the records some version of which was made from these bytes."""
+    def cases_with_content(self, sha256: str) -> list[tuple[str, str | None, str]]:
+        """(case id, the path mapped to it or None, the path its record was made from) of the cases some version
+        of which was made from these bytes."""
         return self.db.execute(
-            "SELECT c.case_id, s.path FROM (SELECT DISTINCT substr(record_id, 1, instr(record_id || '.', '.') - 1)"
-            " AS case_id FROM versions WHERE source_sha256 = ?) c LEFT JOIN sources s ON s.case_id = c.case_id"
-            " ORDER BY c.case_id",
+            "SELECT c.case_id, s.path, r.source_path FROM (SELECT DISTINCT substr(record_id, 1,"
+            " instr(record_id || '.', '.') - 1) AS case_id FROM versions WHERE source_sha256 = ?) c"
+            " JOIN records r ON r.id = c.case_id LEFT JOIN sources s ON s.case_id = c.case_id ORDER BY c.case_id",
             (sha256,),
         ).fetchall()
 
@@ -590,6 +594,19 @@ class Store:
         return [Failure(*row) for row in self.db.execute(sql + " ORDER BY id", args)]
 
 
+def _check_creatable(path: Path) -> None:
+    """The queue can be made at `path` later: nothing else is there, and its nearest existing folder is writable."""
+    if path.exists():
+        raise QueueError(f"Cannot make the review queue at {path}: something that is not a database file is there.")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise QueueError(f"Cannot make the review queue at {path}: {folder} is a file, not a folder.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise QueueError(f"Cannot make the review queue at {path}: no permission to write in {folder}.")
+
+
 def _cannot_write(exc: Exception) -> bool:
     """SQLite's ways of saying the file, its folder or its disk cannot be written (it needs the folder for WAL)."""
     text = str(exc).lower()
@@ -633,12 +650,13 @@ def queue_error(exc: sqlite3.Error, path: Path) -> QueueError:
     return QueueError(f"The review queue at {path} could not be used: {text}.")
 
 
-def _latest_generated_key(db: sqlite3.Connection, record_id: str) -> str | None:
+def _already_made(db: sqlite3.Connection, record_id: str, cache_key: str, sha256: str) -> bool:
     row = db.execute(
-        "SELECT cache_key FROM versions WHERE record_id = ? AND kind = 'generated' ORDER BY version DESC LIMIT 1",
-        (record_id,),
+        "SELECT EXISTS (SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?) AND (SELECT source_sha256"
+        " FROM versions WHERE record_id = ? AND kind = 'generated' ORDER BY version DESC LIMIT 1) = ?",
+        (record_id, cache_key, record_id, sha256),
     ).fetchone()
-    return row[0] if row else None
+    return bool(row[0])
 
 
 def _like_prefix(text: str) -> str:

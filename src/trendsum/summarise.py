@@ -160,15 +160,16 @@ def _duplicates(
 ) -> dict[Source, Source]:
     """Each source whose bytes another source has, mapped to the one copy that is summarised.
 
-    That copy is the one already in the queue for this content, if any, else the first found: a copy added
-    to the folder later never creates a second record.
+    That copy is the one already in the queue for this content, if any, else one that has a record (of other
+    content, which it now replaces), else the first found: a copy added later never creates a second record.
     """
     _, prompt_hash = engine.prompt_identity(prompt)
     primary_of: dict[Source, Source] = {}
     for sha256, group in content_groups(sources, options.max_bytes).items():
         key = cache_key(sha256, engine, prompt_hash, options.language)
         first_file = min(group, key=lambda s: s.data is not None)  # a path says more than <stdin>
-        primary = next((s for s in group if store.has_version(s.case_id, key)), first_file)
+        primary = next((s for s in group if store.has_version(s.case_id, key, sha256)), None)
+        primary = primary or next((s for s in group if store.has_record(s.case_id)), first_file)
         primary_of.update({copy: primary for copy in group if copy is not primary})
     return primary_of
 
@@ -213,7 +214,7 @@ async def _summarise_one(
         return CaseOutcome(path, source.case_id, FAILED, reason=exc.reason)
     prompt_name, prompt_hash = engine.prompt_identity(prompt)
     key = cache_key(case, engine, prompt_hash, options.language)
-    if not options.force and store.has_version(case.case_id, key):
+    if not options.force and store.has_version(case.case_id, key, case.sha256):
         return CaseOutcome(path, case.case_id, UNCHANGED, warnings=case.warnings)
     if options.budget is not None and options.budget.exhausted:
         reason = f"not started: the cost limit of {options.budget.limit:g} was reached (--max-cost)"
