@@ -118,28 +118,12 @@ def bomb(kind: str, lying: bool) -> bytes:
 @pytest.mark.parametrize("kind", ["docx", "odt"])
 @pytest.mark.parametrize("lying", [False, True], ids=["honest-directory", "lying-directory"])
 def test_a_zip_bomb_is_refused_quickly_in_little_memory(kind: str, lying: bool, tmp_path: Path, wide: None) -> None:
-    folder = tmp_path / "cases"
-    folder.mkdir()
-    (folder / "good.md").write_text(GOOD, encoding="utf-8")
-    (folder / f"bomb.{kind}").write_bytes(bomb(kind, lying))
-    assert (folder / f"bomb.{kind}").stat().st_size < 600_000  # a few hundred KB, for BOMB_SIZE inflated
-    tracemalloc.start()
-    started = time.monotonic()
-    try:
-        result = run("summarise", str(folder), "--engine", "offline")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    elapsed = time.monotonic() - started
-    assert result.exit_code == 1, result.stderr
-    line = summary_line(result.stderr, f"bomb.{kind}")
+    line, peak = _summarise_beside_a_good_file(tmp_path / "cases", f"bomb.{kind}", bomb(kind, lying))
     assert f"inflates to more than {DEFAULT_LIMIT:,} bytes when unzipped (5 × --max-bytes)" in line
-    assert "raise --max-bytes" in line and "Traceback" not in result.output
-    assert [r["id"] for r in jsonl(run("list", "--json").stdout)] == ["good"]
+    assert "raise --max-bytes" in line
     # Never the whole bomb, nor even the limit, in memory at once, whatever its directory says (a run without
     # a bomb peaks around 20 MB here, imports included)
     assert peak < 64 * MiB, f"peak {peak:,} bytes"
-    assert elapsed < 20, elapsed
 
 
 @functools.cache

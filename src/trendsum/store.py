@@ -201,17 +201,8 @@ class Store:
         """A transaction for what is worth keeping only beside a record: the ids given to sources, failures that
         cost no engine call. On a queue not created yet it is held in memory and written with the run's first
         real save, so a run that saves nothing leaves no queue behind."""
-        if not self.pending_creation:
-            with self.transaction() as db:
-                yield db
-            return
-        self.db.execute("BEGIN")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self.transaction() if not self.pending_creation else self._atomic("BEGIN") as db:
+            yield db
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -224,7 +215,12 @@ class Store:
                 f"The review queue at {self.path} is read-only for you (no write permission on it or its folder): "
                 "reading works, changes do not. Ask its owner, or copy it and use --db."
             )
-        self.db.execute("BEGIN IMMEDIATE")
+        with self._atomic("BEGIN IMMEDIATE") as db:
+            yield db
+
+    @contextmanager
+    def _atomic(self, begin: str) -> Iterator[sqlite3.Connection]:
+        self.db.execute(begin)
         try:
             yield self.db
         except BaseException:
