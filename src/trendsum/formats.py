@@ -136,12 +136,22 @@ _DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alert
 _DROP_MARKS = re.compile(r"cookie|consent|gdpr|skip-?link|breadcrumb|visually-hidden|sr-only|share-?bar", re.I)
 # Tags whose end tag may be left out: entering one in drop mode could swallow the rest of the page.
 _OPTIONAL_END = {"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "html", "body", "head"}
+# A hidden one of these is dropped only until it is over, by its end tag or by what closes it when the end tag is
+# left out: the next item, or the end of its list; any block for a paragraph.
+_HIDDEN_UNTIL = {"li": ({"li"}, {"ul", "ol"}), "dt": ({"dt", "dd"}, {"dl"}), "dd": ({"dt", "dd"}, {"dl"})}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "ul", "ol", "li", "dl", "dt", "dd",
                "table", "thead", "tbody", "tfoot", "tr", "td", "th", "blockquote", "pre", "figure",
                "figcaption", "address", "hr", "details", "summary", "caption", "body", "h1", "h2", "h3",
                "h4", "h5", "h6"}  # fmt: skip
 _BREAK = "\ue002"  # a <br>, kept through whitespace folding
+
+
+def _hidden(attrs: dict[str, str | None]) -> bool:
+    """Text a browser does not show: hidden, aria-hidden, display:none or visibility:hidden."""
+    style = attrs.get("style") or ""
+    return ("hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true"
+            or bool(re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I)))  # fmt: skip
 
 
 class _HtmlText(HTMLParser):
@@ -152,6 +162,7 @@ class _HtmlText(HTMLParser):
         self.blocks: list[tuple[bool, Block]] = []  # (inside <main>, block)
         self.parts: list[str] = []
         self.dropping: tuple[str, int] | None = None  # tag being dropped, and how deep in it we are
+        self.hidden_part: str | None = None  # a hidden paragraph or list item being skipped (see _HIDDEN_UNTIL)
         self.role_main: list[tuple[str, int]] = []  # (tag, depth) of each open element marked role="main"
         self.main = self.article = self.lists = self.pre = 0
         self.heading = 0
@@ -159,13 +170,19 @@ class _HtmlText(HTMLParser):
         self.cells: list[str] | None = None  # the table row being read
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.dropping:
-            if tag == self.dropping[0]:
+        if self.hidden_part and tag in self._closes_hidden_part(start=True):
+            self.hidden_part = None  # a new item or block began: the hidden one ended without its end tag
+        if self.dropping or self.hidden_part:
+            if self.dropping and tag == self.dropping[0]:
                 self.dropping = (tag, self.dropping[1] + 1)
             return
         if tag not in _VOID and self._drop(tag, dict(attrs)):
             self.flush()
             self.dropping = (tag, 1)
+            return
+        if tag in ("p", *_HIDDEN_UNTIL) and _hidden(dict(attrs)):
+            self.flush()
+            self.hidden_part = tag
             return
         if tag == "br":
             self.parts.append(_BREAK)
@@ -196,6 +213,11 @@ class _HtmlText(HTMLParser):
             self.cells.append("")
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden_part:
+            if tag == self.hidden_part or tag in self._closes_hidden_part(start=False):
+                self.hidden_part = None
+            if tag == self.hidden_part or tag not in self._closes_hidden_part(start=False):
+                return
         if self.dropping:
             name, depth = self.dropping
             if tag == name:
@@ -214,6 +236,7 @@ class _HtmlText(HTMLParser):
             self.article -= 1
         elif tag in ("ul", "ol") and self.lists:
             self.lists -= 1
+            self.item = self.item and self.lists > 0  # an item left open ends with its list
         elif tag == "pre" and self.pre:
             self.pre -= 1
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -223,8 +246,15 @@ class _HtmlText(HTMLParser):
         elif tag in ("tr", "table"):
             self.end_row()
 
+    def _closes_hidden_part(self, *, start: bool) -> set[str]:
+        """The tags that end the hidden paragraph or item being skipped, when its own end tag is left out."""
+        if self.hidden_part == "p":
+            return _BLOCK_TAGS
+        next_item, container = _HIDDEN_UNTIL.get(self.hidden_part or "", (set(), set()))
+        return next_item if start else container
+
     def handle_data(self, data: str) -> None:
-        if not self.dropping:
+        if not self.dropping and not self.hidden_part:
             self.parts.append(data if self.pre else re.sub(r"[ \t\r\n\f]+", " ", data))
 
     def _drop(self, tag: str, attrs: dict[str, str | None]) -> bool:
@@ -232,11 +262,7 @@ class _HtmlText(HTMLParser):
             return True
         if tag in _OPTIONAL_END:
             return False
-        if "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true":
-            return True
-        if (attrs.get("role") or "").lower() in _DROP_ROLES:
-            return True
-        if re.search(r"display\s*:\s*none", attrs.get("style") or "", re.I):
+        if _hidden(attrs) or (attrs.get("role") or "").lower() in _DROP_ROLES:
             return True
         return bool(_DROP_MARKS.search(" ".join(filter(None, (attrs.get("id"), attrs.get("class"))))))
 
