@@ -9,10 +9,10 @@ import pytest
 from fake_openai import FakeOpenAI, completion
 from helpers import run
 
-from trendsum import analysis_store
-from trendsum.analysis_offline import analyse_offline
-from trendsum.models import Status
-from trendsum.store import Store
+from trendsum.queue import analysis_store
+from trendsum.analysis.offline import analyse_offline
+from trendsum.domain.models import Status
+from trendsum.queue.store import Store
 
 NORTHSHIRE = """# Northshire Council: predicting missed bin collections with data
 

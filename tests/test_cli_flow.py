@@ -86,8 +86,8 @@ def test_markdown_export_groups_by_trend_and_marks_unapproved(cases: Path) -> No
 
 
 def test_accept_refuses_ungrounded_records_unless_told(cases: Path, db: Path) -> None:
-    from trendsum import grounding
-    from trendsum.store import Store
+    from trendsum.domain import grounding
+    from trendsum.queue.store import Store
 
     run("summarise", str(cases))
     with Store(db) as store:

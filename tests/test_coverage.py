@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import jsonl, run
 
-from trendsum import criteria
-from trendsum.models import CaseSummary, Point
-from trendsum.store import Store
+from trendsum.domain import criteria
+from trendsum.domain.models import CaseSummary, Point
+from trendsum.queue.store import Store
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 

@@ -14,7 +14,7 @@ from fake_openai import FakeOpenAI, Reply, answer_for, error, prompt_tokens
 from helpers import run
 from test_openai_engine import context_error
 
-from trendsum.store import Store
+from trendsum.queue.store import Store
 
 
 def doctor(server: FakeOpenAI, *extra: str):  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ import pytest
 from fake_openai import FakeOpenAI, completion
 from helpers import jsonl, run
 
-from trendsum import grounding
-from trendsum.models import CaseSummary, Point, Trend
-from trendsum.store import Store
+from trendsum.domain import grounding
+from trendsum.domain.models import CaseSummary, Point, Trend
+from trendsum.queue.store import Store
 
 # The first passage and "fell by 90 percent … in another region, not this one" are several sentences apart.
 FIFE = """# Fife Council: AI triage for housing repairs

@@ -7,7 +7,7 @@ from pathlib import Path
 import docx
 from helpers import approve, jsonl, run, word_report
 
-from trendsum.report_docx import clean
+from trendsum.reports.docx import clean
 
 
 

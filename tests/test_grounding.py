@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trendsum import grounding
-from trendsum.models import CaseSummary, Point, Trend
+from trendsum.domain import grounding
+from trendsum.domain.models import CaseSummary, Point, Trend
 
 SOURCE = (
     "The council’s contact centre received 40,000 calls a year – most about missed bins.\n"

@@ -11,8 +11,8 @@ import pytest
 from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
 from helpers import jsonl, run
 
-from trendsum.review import read_source
-from trendsum.store import Store
+from trendsum.queue.review import read_source
+from trendsum.queue.store import Store
 
 
 def summarise(folder: Path) -> None:

@@ -15,7 +15,7 @@ import builders
 import pytest
 from helpers import jsonl, run
 
-from trendsum.store import Store
+from trendsum.queue.store import Store
 
 GOOD = "# Lowmoor Council: a new housing register\n\nLowmoor Council in Wales moved its housing register online in 2024.\n"
 

@@ -29,9 +29,9 @@ from typing import Any
 import pytest
 from fake_openai import case_text
 
-from trendsum import grounding
+from trendsum.domain import grounding
 from trendsum.engines.openai import MODES
-from trendsum.store import Store
+from trendsum.queue.store import Store
 
 pytestmark = pytest.mark.interop
 

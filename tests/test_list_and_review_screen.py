@@ -11,10 +11,10 @@ import pytest
 from helpers import run
 from rich.console import Console
 
-from trendsum.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
-from trendsum.render import record_view
-from trendsum.review_session import ReviewSession, review_queue
-from trendsum.store import Store
+from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
+from trendsum.cli.render import record_view
+from trendsum.queue.walk import ReviewSession, review_queue
+from trendsum.queue.store import Store
 
 LONG_POINT = ("The repairs team took more than forty thousand requests a year by phone, email and web form, and "
               "staff typed each one again into the housing system before a surveyor could look at it.")  # fmt: skip

@@ -20,7 +20,7 @@ from fake_openai import FakeOpenAI, Reply, answer_for, completion, error, good_a
 from helpers import jsonl, run
 from test_analyse import APPROVED, TREND, answer, queue  # noqa: F401  (queue is a fixture)
 
-from trendsum.store import Store
+from trendsum.queue.store import Store
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HARBOURSIDE = "Harbourside Borough Council moves its housing register online"

@@ -11,11 +11,11 @@ from helpers import jsonl, run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from trendsum import grounding
+from trendsum.domain import grounding
 from trendsum.engines.offline import OfflineEngine, summarise_case
 from trendsum.errors import IngestError, SummaryFailed
 from trendsum.ingest import Source, parse_text
-from trendsum.models import SECTIONS, CaseSummary, Trend
+from trendsum.domain.models import SECTIONS, CaseSummary, Trend
 
 
 def case_of(text: str, name: str = "case.md"):

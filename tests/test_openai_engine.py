@@ -118,7 +118,7 @@ def test_attempts_run_out_the_case_fails_with_reason_and_last_answer_kept(server
     server.enqueue(completion("not json at all"), completion("still not json"))
     result = summarise(server, one_case, "--max-attempts", "2")
     assert result.exit_code == 1 and "no valid answer after 2 attempt(s)" in result.stderr
-    from trendsum.store import Store
+    from trendsum.queue.store import Store
 
     with Store(db) as store:
         failure = store.failures("harbourside-housing")[-1]
@@ -310,7 +310,7 @@ def test_context_exceeded_fails_the_case_at_once_without_falling_back(server: Fa
     assert result.exit_code == 1
     assert len(server.chat_requests) == 3  # one per case: no re-ask, no retry, no probing of other modes
     assert all(r.body["response_format"]["type"] == "json_schema" for r in server.chat_requests)
-    from trendsum.store import Store
+    from trendsum.queue.store import Store
 
     with Store(db) as store:
         reason = store.failures("tayside-blue-badges")[-1].reason
@@ -343,7 +343,7 @@ def test_server_that_ignores_the_forced_tool_call_falls_back_to_json_object(serv
     assert [("tools" in r.body, r.body.get("response_format", {}).get("type")) for r in server.chat_requests] == [
         (False, "json_schema"), (True, None), (False, "json_object")]  # fmt: skip
     assert only_record()["provenance"]["mode"] == "json_object"
-    from trendsum.store import Store
+    from trendsum.queue.store import Store
 
     with Store(db) as store:
         assert store.endpoint_mode(server.url, "test-model") == "json_object"
@@ -355,7 +355,7 @@ def test_cut_off_answer_without_the_tool_call_does_not_decide_the_mode(server: F
                    completion("Sure! Here", finish_reason="length"))  # fmt: skip
     assert summarise(server, one_case).exit_code == 1
     assert len(server.chat_requests) == 2
-    from trendsum.store import Store
+    from trendsum.queue.store import Store
 
     with Store(db) as store:
         assert store.endpoint_mode(server.url, "test-model") is None

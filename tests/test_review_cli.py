@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import jsonl, run
 
-from trendsum.models import Status
-from trendsum.store import Store
+from trendsum.domain.models import Status
+from trendsum.queue.store import Store
 
 
 def _markdown(record_id: str = "tayside-blue-badges") -> str:

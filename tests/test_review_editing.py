@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import run
 
-from trendsum import editing
-from trendsum.models import CaseSummary, Point, Trend
-from trendsum.store import Store
+from trendsum.queue import editing
+from trendsum.domain.models import CaseSummary, Point, Trend
+from trendsum.queue.store import Store
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 
@@ -148,7 +148,7 @@ def test_problems_note_goes_at_the_top_and_comes_off_again() -> None:
 
 
 def test_unsupported_points_are_marked_in_a_comment(cases: Path, db: Path) -> None:
-    from trendsum.models import Grounding, PointCheck
+    from trendsum.domain.models import Grounding, PointCheck
 
     summary = _summary()
     checked = Grounding(points={"outcomes[1]": PointCheck(supported=False, missing=["£40,000"])})

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from helpers import run
 
-from trendsum import grounding
-from trendsum.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Status, Trend
-from trendsum.store import Store
+from trendsum.domain import grounding
+from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Status, Trend
+from trendsum.queue.store import Store
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect is in the test extra: pip install -e '.[test]'")
 

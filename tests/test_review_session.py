@@ -11,11 +11,12 @@ import pytest
 from helpers import run
 from rich.console import Console
 
-from trendsum import grounding, review
+from trendsum.domain import grounding
+from trendsum.queue import review
 from trendsum.errors import ConflictError
-from trendsum.models import Status
-from trendsum.review_session import Order, ReviewSession, review_queue
-from trendsum.store import Store
+from trendsum.domain.models import Status
+from trendsum.queue.walk import Order, ReviewSession, review_queue
+from trendsum.queue.store import Store
 
 
 class ScriptedKeys:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from helpers import jsonl, run
 
-from trendsum.store import Store
+from trendsum.queue import migrations
+from trendsum.queue.store import Store
 
 
 def test_history_cannot_be_rewritten(cases: Path, db: Path) -> None:
@@ -27,7 +28,7 @@ def test_reopening_applies_no_migration_twice(db: Path) -> None:
         store.remember_mode("http://127.0.0.1:1/v1", "m", "json_schema")  # the first write creates the file
     Store(db).close()
     Store(db).close()
-    assert sqlite3.connect(db).execute("SELECT count(*) FROM migrations").fetchone()[0] == len(__import__("trendsum.migrations").migrations.MIGRATIONS)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM migrations").fetchone()[0] == len(migrations.MIGRATIONS)
 
 
 def test_source_changed_after_approval_makes_the_record_stale(cases: Path) -> None:

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 
-from trendsum import review
-from trendsum.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
-from trendsum.render import (
+from trendsum.queue import review
+from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
+from trendsum.cli.render import (
     history_view,
     outcome_line,
     record_view,
@@ -26,8 +26,8 @@ from trendsum.render import (
     version_diffs,
     versions_view,
 )
-from trendsum.store import Store
-from trendsum.summarise import CaseOutcome, RunReport
+from trendsum.queue.store import Store
+from trendsum.pipeline.summarise import CaseOutcome, RunReport
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # Rich's own styling: the only escape sequence allowed through
 CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # every C0 and C1 control but the newline
@@ -185,7 +185,7 @@ def test_a_file_named_to_retitle_the_terminal_is_named_harmlessly(tmp_path: Path
 
 
 def test_the_review_walk_shows_hostile_records_and_reviewer_names_as_text(db: Path) -> None:
-    from trendsum.review_session import ReviewSession, review_queue
+    from trendsum.queue.walk import ReviewSession, review_queue
 
     reviewer = "[bold]Eve[/bold]\x1b]0;pwned\x07"
     with Store(db) as store:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from .errors import ConfigError
 from .prompts import DEFAULT_PROMPT
-from .store import DEFAULT_DB
+from .queue.store import DEFAULT_DB
 
 ENGINES = ("auto", "offline", "openai")
 MODES = ("auto", "json_schema", "tools", "json_object", "json")

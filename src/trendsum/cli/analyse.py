@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from .. import review
-from ..models import Status
-from ..render import literal
+from ..queue import review
+from ..domain.models import Status
+from .render import literal
 from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, engine_line, make_app, translate_errors
 
 app = typer.Typer(
@@ -61,8 +61,9 @@ def analyse_command(
 
     Example: `trendsum analyse --trend "harnessing data"`
     """
-    from .. import analysis, engines
-    from ..render_collection import analyse_summary
+    from ..analysis import run as analysis
+    from .. import engines
+    from .render_collection import analyse_summary
 
     if ctx.invoked_subcommand is not None:
         return
@@ -107,8 +108,8 @@ def list_command(
     db: DbOption = None,
 ) -> None:
     """List the analyses: id, trend, language, status, how many cases each draws on."""
-    from .. import analysis_store
-    from ..render_collection import analyses_table
+    from ..queue import analysis_store
+    from .render_collection import analyses_table
 
     app_ = make_app(db=db)
     with app_.store() as store:
@@ -130,8 +131,8 @@ def show_command(
 
     Example: `trendsum analyse show harnessing-data.en`
     """
-    from .. import analysis_store
-    from ..render_collection import analysis_view
+    from ..queue import analysis_store
+    from .render_collection import analysis_view
 
     app_ = make_app(db=db)
     with app_.store() as store:
@@ -153,7 +154,7 @@ def accept_command(
 
     Example: `trendsum analyse accept harnessing-data.en -r "A. Researcher" -n "checked"`
     """
-    from .. import analysis
+    from ..analysis import run as analysis
 
     app_ = make_app(db=db, reviewer=reviewer)
     who = review.reviewer_name(reviewer, app_.settings.reviewer)
@@ -175,7 +176,7 @@ def reject_command(
 
     Example: `trendsum analyse reject cyber-security.en -n "overstates the phishing results"`
     """
-    from .. import analysis
+    from ..analysis import run as analysis
 
     app_ = make_app(db=db, reviewer=reviewer)
     who = review.reviewer_name(reviewer, app_.settings.reviewer)

@@ -17,8 +17,8 @@ from rich.text import Text
 
 from .. import config
 from ..errors import TrendsumError
-from ..models import Status
-from ..store import Store, queue_error
+from ..domain.models import Status
+from ..queue.store import Store, queue_error
 
 if TYPE_CHECKING:
     from ..engines import Engine
@@ -72,7 +72,7 @@ def engine_line(settings: config.Settings, chosen: Engine | None, offline_note: 
     """The first thing a command that calls an engine says: which engine, model and server, and when a config file
     in the working folder chose that server, which file, so cases and a key never go to a server the user did not
     see named. `chosen` is None (or the offline engine) when nothing leaves the machine."""
-    from ..render import literal  # model names and URLs come from config files: never read as markup
+    from .render import literal  # model names and URLs come from config files: never read as markup
 
     if chosen is None or chosen.name == "offline":
         return Text.assemble("Engine: ", ("offline", "cyan"), offline_note)
@@ -105,7 +105,7 @@ def translate_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TrendsumError as exc:
-            from ..render import literal  # only on the way out with an error: start-up stays light
+            from .render import literal  # only on the way out with an error: start-up stays light
 
             # the message may quote a file name, a setting or a model's words: never read as markup
             message = Text.assemble(("Error:", "bold red"), " ", literal(str(exc)))

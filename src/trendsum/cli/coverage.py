@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from .. import coverage
-from ..render_collection import coverage_view
+from ..reports import coverage
+from .render_collection import coverage_view
 from .common import DbOption, JsonOption, StatusOption, make_app, translate_errors
 
 

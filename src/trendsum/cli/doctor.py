@@ -17,9 +17,9 @@ from .. import engines, prompts
 from ..engines.base import GenerationRequest
 from ..errors import ConfigError
 from ..ingest import CaseStudy
-from ..models import summary_schema
-from ..render import literal
-from ..summarise import initial_messages
+from ..domain.models import summary_schema
+from .render import literal
+from ..pipeline.summarise import initial_messages
 from .common import EXIT_FAILURES, DbOption, JsonOption, make_app, translate_errors
 
 PROBE_TEXT = """# Probe council: online permits

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from ..models import Status
-from ..render import literal
-from ..report import DEFAULT_TITLE, FORMATS, export_records
-from ..selection import Selection
+from ..domain.models import Status
+from .render import literal
+from ..reports.report import DEFAULT_TITLE, FORMATS, export_records
+from ..reports.selection import Selection
 from .common import EXIT_INTERRUPTED, DbOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
 
 

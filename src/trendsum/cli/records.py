@@ -7,11 +7,20 @@ from typing import Annotated
 
 import typer
 
-from .. import criteria
-from ..export import record_dict
-from ..render import history_view, record_view, records_table, version_diffs, versions_view
-from ..review import version_history
-from .common import DbOption, EngineFilter, JsonOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
+from ..domain import criteria
+from ..reports.export import record_dict
+from .render import history_view, record_view, records_table, version_diffs, versions_view
+from ..queue.review import version_history
+from .common import (
+    DbOption,
+    EngineFilter,
+    JsonOption,
+    NationOption,
+    StatusOption,
+    TrendOption,
+    make_app,
+    translate_errors,
+)
 
 
 TABLE_ROWS = 200

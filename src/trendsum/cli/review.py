@@ -10,13 +10,22 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .. import editing, review
+from ..queue import editing, review
 from ..errors import TrendsumError, UsageError
-from ..render import literal
-from ..review_session import Order, ReviewSession, edit_in_editor, edit_messages, review_queue
+from .render import literal
+from ..queue.walk import Order, ReviewSession, edit_in_editor, edit_messages, review_queue
 from . import interactive
-from .common import (EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, EngineFilter, NationOption, StatusOption,
-                     TrendOption, make_app, translate_errors)  # fmt: skip
+from .common import (
+    EXIT_FAILURES,
+    EXIT_INTERRUPTED,
+    DbOption,
+    EngineFilter,
+    NationOption,
+    StatusOption,
+    TrendOption,
+    make_app,
+    translate_errors,
+)
 
 app = typer.Typer(invoke_without_command=True)  # its help is walk_command's docstring
 

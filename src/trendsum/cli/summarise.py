@@ -12,9 +12,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import engines, ingest, prompts
-from ..render import run_summary
+from .render import run_summary
 from ..errors import ConfigError
-from ..summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
+from ..pipeline.summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
 from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, engine_line, make_app, translate_errors
 
 
@@ -122,7 +122,7 @@ def summarise_command(
                 status += f" · {counts['tokens']:,} tokens"
             progress.update(task, advance=1, status=status)
             if verbose:
-                from ..render import outcome_line
+                from .render import outcome_line
 
                 progress.console.print(outcome_line(outcome))
 

@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .. import grounding
+from ..domain import grounding
 from ..errors import SummaryFailed
 from ..ingest import CaseStudy
-from ..models import CaseSummary, Point, Trend
+from ..domain.models import CaseSummary, Point, Trend
 from ..prompts import Prompt
 from . import facts
 from .base import EngineReply, GenerationRequest

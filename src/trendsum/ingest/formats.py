@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from .errors import IngestError
+from ..errors import IngestError
 
 # pypdf logs every oddity of a damaged file; the run summary already says what matters about it.
 logging.getLogger("pypdf").setLevel(logging.ERROR)

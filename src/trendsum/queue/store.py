@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from . import criteria, migrations
-from .errors import ConflictError, QueueError, QueueNotFound, RecordNotFound, UsageError
-from .ingest import storable
-from .models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
+from ..domain import criteria
+from . import migrations
+from ..errors import ConflictError, QueueError, QueueNotFound, RecordNotFound, UsageError
+from ..ingest import storable
+from ..domain.models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
 
 DEFAULT_DB = Path("outputs") / "trendsum.db"
 

@@ -20,9 +20,9 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from . import editing, review
-from .errors import ConflictError, TrendsumError
-from .models import Record, Status
-from .render import compact, diff_view, literal, printable, record_view
+from ..errors import ConflictError, TrendsumError
+from ..domain.models import Record, Status
+from ..cli.render import compact, diff_view, literal, printable, record_view
 from .store import RecordRow, Store
 
 DEFAULT_STATUSES = (Status.PENDING, Status.STALE)

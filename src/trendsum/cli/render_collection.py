@@ -9,12 +9,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import criteria
-from .analysis import AnalysisOutcome
-from .analysis_models import ANALYSIS_SECTIONS, ANALYSIS_TITLES, Analysis
-from .analysis_store import AnalysisRow
-from .coverage import DEVOLVED, Coverage
-from .models import ReviewEvent
+from ..domain import criteria
+from ..analysis.run import AnalysisOutcome
+from ..domain.analysis import ANALYSIS_SECTIONS, ANALYSIS_TITLES, Analysis
+from ..queue.analysis_store import AnalysisRow
+from ..reports.coverage import DEVOLVED, Coverage
+from ..domain.models import ReviewEvent
 from .render import STATUS_STYLE, compact, engine_label, history_view, literal, printable
 
 

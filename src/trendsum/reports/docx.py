@@ -25,9 +25,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from .analysis_models import ANALYSIS_SECTIONS, Analysis
+from ..domain.analysis import ANALYSIS_SECTIONS, Analysis
 from .export import heading_title, public_path
-from .models import SECTIONS, Point, Record, Status, Trend
+from ..domain.models import SECTIONS, Point, Record, Status, Trend
 
 RED = RGBColor(0xB0, 0x00, 0x20)
 GREY = RGBColor(0x59, 0x59, 0x59)

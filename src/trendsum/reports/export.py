@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TextIO
 
-from .models import SECTION_TITLES, SECTIONS, Point, Record, Status, Trend
+from ..domain.models import SECTION_TITLES, SECTIONS, Point, Record, Status, Trend
 
 FORMATS = ("jsonl", "json", "csv", "markdown")
 
@@ -208,7 +208,7 @@ def write_csv(records: Iterable[Record], out: TextIO) -> int:
     """
     import csv
 
-    from .criteria import BY_NAME, evaluate
+    from ..domain.criteria import BY_NAME, evaluate
 
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

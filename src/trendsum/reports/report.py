@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import export
-from .errors import TrendsumError, UsageError
-from .models import Record, Status
+from ..errors import TrendsumError, UsageError
+from ..domain.models import Record, Status
 from .selection import Selection, for_report, languages_of, select
-from .store import Store
+from ..queue.store import Store
 
 if TYPE_CHECKING:
-    from .analysis_models import Analysis
+    from ..domain.analysis import Analysis
 
 FORMATS = (*export.FORMATS, "docx")
 REPORTS = ("markdown", "docx")  # built from one language
@@ -98,7 +98,7 @@ def _export(store: Store, fmt: str, selection: Selection, out: TextIO | None, pa
     if len(languages) > 1:
         result.warnings.append("cross-case analyses are left out of a report that mixes languages")
     assert path is not None
-    from .report_docx import write_docx  # python-docx is only loaded for Word reports
+    from .docx import write_docx  # python-docx is only loaded for Word reports
 
     write_docx(path, records, analyses, title=title, language=language)
     result.analyses = [a.id for a in analyses.values()]
@@ -109,7 +109,7 @@ def _approved_analyses(store: Store, records: list[Record], language: str, resul
     found = {}
     in_report = {r.id for r in records}
     for trend in sorted({str(r.summary.trend) for r in records}):
-        from . import analysis  # only reports that include analyses need it loaded
+        from ..analysis import run as analysis  # only reports that include analyses need it loaded
 
         approved, why_not = analysis.for_report(store, trend, language)
         if approved is not None:

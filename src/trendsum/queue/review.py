@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import editing, grounding
-from .errors import ConflictError, IngestError, ReviewError, UsageError
-from .ingest import Source, read_case
-from .models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
+from . import editing
+from ..domain import grounding
+from ..errors import ConflictError, IngestError, ReviewError, UsageError
+from ..ingest import Source, read_case
+from ..domain.models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
 from .store import Saved, Store
 
 ACCEPTABLE = (Status.PENDING, Status.STALE, Status.REJECTED)

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import QueueError
+from ..errors import QueueError
 
 # Bump when CaseSummary changes shape: it is part of the cache key, so old answers are not reused.
 SCHEMA_VERSION = 1

@@ -12,10 +12,10 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import criteria
-from .criteria import CriteriaResult
-from .models import Status, Trend, parse_status
-from .store import Store
+from ..domain import criteria
+from ..domain.criteria import CriteriaResult
+from ..domain.models import Status, Trend, parse_status
+from ..queue.store import Store
 
 DEVOLVED = ("Scotland", "Wales", "Northern Ireland")
 UK_NATIONS = ("England", *DEVOLVED)

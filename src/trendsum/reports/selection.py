@@ -10,9 +10,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .errors import UsageError
-from .models import Record, Status
-from .store import Store
+from ..errors import UsageError
+from ..domain.models import Record, Status
+from ..queue.store import Store
 
 
 @dataclass(frozen=True)

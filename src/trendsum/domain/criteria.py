@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from ..errors import UsageError
 from .models import CaseSummary
 
 if TYPE_CHECKING:  # the store keeps each record's failed criteria (failed_tag), so it imports this module
-    from .store import RecordRow, Store
+    from ..queue.store import RecordRow, Store
 
 FIRST_YEAR = 2023
 

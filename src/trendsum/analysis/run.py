@@ -13,8 +13,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import analysis_offline, analysis_store, prompts
-from .analysis_models import (
+from . import offline as analysis_offline
+from ..queue import analysis_store
+from .. import prompts
+from ..domain.analysis import (
     ANALYSIS_SCHEMA_VERSION,
     Analysis,
     AnalysisProvenance,
@@ -22,13 +24,13 @@ from .analysis_models import (
     CrossCaseAnalysis,
     analysis_schema_for,
 )
-from .engines.base import Engine, GenerationRequest
-from .errors import ReviewError, UsageError
-from .ingest import CaseStudy
-from .models import SECTION_TITLES, SECTIONS, Record, Status, Trend
-from .prompts import Prompt
-from .store import Saved, Store, now
-from .structured import CallStats, StructuredCallFailed, parse_model, validated_call
+from ..engines.base import Engine, GenerationRequest
+from ..errors import ReviewError, UsageError
+from ..ingest import CaseStudy
+from ..domain.models import SECTION_TITLES, SECTIONS, Record, Status, Trend
+from ..prompts import Prompt
+from ..queue.store import Saved, Store, now
+from ..pipeline.structured import CallStats, StructuredCallFailed, parse_model, validated_call
 
 DEFAULT_PROMPT = "analyse-v1"
 NEW, UPDATED, UNCHANGED, FAILED, NO_CASES = "new", "updated", "unchanged", "failed", "no approved cases"

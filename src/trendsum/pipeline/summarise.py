@@ -13,14 +13,23 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from . import chunking, grounding
-from .engines.base import Engine, EngineReply, GenerationRequest
-from .identity import assign_ids
-from .errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
-from .ingest import CaseStudy, Source, content_groups, instruction_like, read_case
-from .models import SCHEMA_VERSION, CaseSummary, Grounding, Provenance, Status, summary_schema, summary_schema_text
-from .prompts import Prompt
-from .store import Store, now
+from . import chunking
+from ..domain import grounding
+from ..engines.base import Engine, EngineReply, GenerationRequest
+from ..queue.identity import assign_ids
+from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
+from ..ingest import CaseStudy, Source, content_groups, instruction_like, read_case
+from ..domain.models import (
+    SCHEMA_VERSION,
+    CaseSummary,
+    Grounding,
+    Provenance,
+    Status,
+    summary_schema,
+    summary_schema_text,
+)
+from ..prompts import Prompt
+from ..queue.store import Store, now
 from .structured import CallStats, parse_model, validated_call
 
 NEW, UPDATED, UNCHANGED, FAILED, SKIPPED = "new", "updated", "unchanged", "failed", "skipped"

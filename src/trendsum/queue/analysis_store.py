@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from .analysis_models import Analysis, AnalysisProvenance, CrossCaseAnalysis
-from .errors import ConflictError, UsageError
-from .models import ReviewEvent, Status, parse_status
+from ..domain.analysis import Analysis, AnalysisProvenance, CrossCaseAnalysis
+from ..errors import ConflictError, UsageError
+from ..domain.models import ReviewEvent, Status, parse_status
 from .store import Saved, Store, now
 
 

@@ -16,9 +16,9 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .analysis_models import CrossCaseAnalysis, Finding
-from .criteria import evaluate
-from .models import Point, Record
+from ..domain.analysis import CrossCaseAnalysis, Finding
+from ..domain.criteria import evaluate
+from ..domain.models import Point, Record
 
 RULES_NAME = "offline-analysis-v1"
 MAX_THEMES = 5

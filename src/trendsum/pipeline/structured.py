@@ -18,9 +18,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .engines.base import Engine, EngineReply, GenerationRequest, strip_controls
-from .errors import ContextExceeded, EngineError, FatalEngineError
-from .errors import SummaryFailed as StructuredCallFailed  # one failure type for every structured call
+from ..engines.base import Engine, EngineReply, GenerationRequest, strip_controls
+from ..errors import ContextExceeded, EngineError, FatalEngineError
+from ..errors import SummaryFailed as StructuredCallFailed  # one failure type for every structured call
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

@@ -12,11 +12,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .models import SECTION_TITLES, SECTIONS, Point, Record, ReviewEvent, Status
-from .editing import diff_lines
-from .review import VersionEntry
-from .store import RecordRow
-from .summarise import CaseOutcome, RunReport
+from ..domain.models import SECTION_TITLES, SECTIONS, Point, Record, ReviewEvent, Status
+from ..queue.editing import diff_lines
+from ..queue.review import VersionEntry
+from ..queue.store import RecordRow
+from ..pipeline.summarise import CaseOutcome, RunReport
 
 STATUS_STYLE = {
     Status.PENDING: "yellow",

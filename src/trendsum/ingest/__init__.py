@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import formats
-from .errors import IngestError, UsageError
+from ..errors import IngestError, UsageError
 
 KINDS = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html",
          ".docx": "docx", ".odt": "odt", ".pdf": "pdf"}  # fmt: skip

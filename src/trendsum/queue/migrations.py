@@ -234,7 +234,7 @@ def m004_criteria_facts(db: sqlite3.Connection) -> None:
                        WHERE v.record_id = records.id AND v.version = records.current_version);
         """,
     )
-    from . import criteria  # the rules live there; a change to them needs a migration that recomputes the tags
+    from ..domain import criteria  # the rules live there; a change to them needs a migration that recomputes the tags
 
     rows = db.execute("SELECT id, year, ai_text, outcomes, unintended, lessons FROM records").fetchall()
     db.executemany(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from . import grounding
-from .models import SECTIONS, CaseSummary, Point
+from ..domain import grounding
+from ..domain.models import SECTIONS, CaseSummary, Point
 
 CHARS_PER_TOKEN = 4  # a cautious estimate for English prose; real tokenisers give 4 to 5
 MAX_POINTS_MERGED = 6

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .ingest import STDIN_PATH, SUPPORTED_SUFFIXES, Source, real_path, storable
+from ..ingest import STDIN_PATH, SUPPORTED_SUFFIXES, Source, real_path, storable
 from .store import Store
 
 
