@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
-from .prompts import DEFAULT_PROMPT
-from .queue.store import DEFAULT_DB
+
+DEFAULT_DB = Path("outputs") / "trendsum.db"  # the review queue, relative to the working folder
+DEFAULT_PROMPT = "summarise-v1"
 
 ENGINES = ("auto", "offline", "openai")
 MODES = ("auto", "json_schema", "tools", "json_object", "json")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .config import DEFAULT_PROMPT
 from .errors import ConfigError
 
-DEFAULT_PROMPT = "summarise-v1"
 _PART = re.compile(r"^--- (system|user) ---[ \t]*$", re.M)
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 

@@ -26,8 +26,7 @@ from ..domain.analysis import (
 )
 from ..engines.base import Engine, GenerationRequest
 from ..errors import ReviewError, UsageError
-from ..ingest import CaseStudy
-from ..domain.models import SECTION_TITLES, SECTIONS, Record, Status, Trend
+from ..domain.models import SECTIONS, SECTION_TITLES, CaseStudy, Record, Status, Trend
 from ..prompts import Prompt
 from ..queue.store import Saved, Store, now
 from ..pipeline.structured import CallStats, StructuredCallFailed, parse_model, validated_call

@@ -16,8 +16,7 @@ from rich.text import Text
 from .. import engines, prompts
 from ..engines.base import GenerationRequest
 from ..errors import ConfigError
-from ..ingest import CaseStudy
-from ..domain.models import summary_schema
+from ..domain.models import CaseStudy, summary_schema
 from .render import literal
 from ..pipeline.summarise import initial_messages
 from .common import EXIT_FAILURES, DbOption, JsonOption, make_app, translate_errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -220,3 +221,16 @@ class Record(_Strict):
     @property
     def title(self) -> str:
         return self.summary.title
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    """One case study as read from its source: the text every engine and check works on, and where it came from."""
+
+    case_id: str
+    path: str
+    title: str
+    text: str
+    sha256: str
+    meta: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()

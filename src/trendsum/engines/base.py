@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..ingest import CaseStudy
+from ..domain.models import CaseStudy
 from ..prompts import Prompt
 
 # A credential shorter than this is a placeholder ("x", "EMPTY", "none": what local servers are given), not a

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from ..domain import grounding
 from ..errors import SummaryFailed
-from ..ingest import CaseStudy
-from ..domain.models import CaseSummary, Point, Trend
+from ..domain.models import CaseStudy, CaseSummary, Point, Trend
 from ..prompts import Prompt
 from . import facts
 from .base import EngineReply, GenerationRequest

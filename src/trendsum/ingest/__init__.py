@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import formats
+from ..domain.models import CaseStudy
 from ..errors import IngestError, UsageError
 
 KINDS = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html",
@@ -31,17 +32,6 @@ _RESAVE = {  # formats people send that another program can turn into one trends
     ".pptx": "a presentation: export it as PDF",
     ".odp": "a presentation: export it as PDF",
 }
-
-
-@dataclass(frozen=True)
-class CaseStudy:
-    case_id: str
-    path: str
-    title: str
-    text: str
-    sha256: str
-    meta: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

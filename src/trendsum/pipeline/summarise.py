@@ -18,8 +18,9 @@ from ..domain import grounding
 from ..engines.base import Engine, EngineReply, GenerationRequest
 from ..queue.identity import assign_ids
 from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
-from ..ingest import CaseStudy, Source, content_groups, instruction_like, read_case
+from ..ingest import Source, content_groups, instruction_like, read_case
 from ..domain.models import (
+    CaseStudy,
     SCHEMA_VERSION,
     CaseSummary,
     Grounding,

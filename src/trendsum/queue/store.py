@@ -21,11 +21,11 @@ from urllib.parse import quote
 
 from ..domain import criteria
 from . import migrations
+from ..config import DEFAULT_DB
 from ..errors import ConflictError, QueueError, QueueNotFound, RecordNotFound, UsageError
 from ..ingest import storable
 from ..domain.models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
 
-DEFAULT_DB = Path("outputs") / "trendsum.db"
 
 
 def now() -> datetime:
