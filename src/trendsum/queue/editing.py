@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from ..errors import ReviewError
-from ..domain.models import SECTION_TITLES, SECTIONS, CaseSummary, Grounding, Point, Trend
+from ..domain.labels import SECTION_TITLES
+from ..domain.models import SECTIONS, CaseSummary, Grounding, Point, Trend
 
 META_KEYS = ("title", "organisation", "nation", "year", "trend")
 _SINGLE = ("overview", "ai_application")  # sections that hold one point, not a list

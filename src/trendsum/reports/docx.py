@@ -27,107 +27,11 @@ from docx.text.paragraph import Paragraph
 
 from ..domain.analysis import ANALYSIS_SECTIONS, Analysis
 from .export import heading_title, public_path
-from ..domain.models import SECTIONS, Point, Record, Status, Trend
+from ..domain import labels
+from ..domain.models import SECTIONS, Point, Record, Status
 
 RED = RGBColor(0xB0, 0x00, 0x20)
 GREY = RGBColor(0x59, 0x59, 0x59)
-
-LABELS: dict[str, dict[str, Any]] = {
-    "en": {
-        "case": ("case study", "case studies"),
-        "trend": ("trend", "trends"),
-        "in": "{cases} in {trends}",
-        "none": "No case studies",
-        "all": "all {status}",
-        "with_analysis": "with the cross-case analysis of {trends}",
-        "statuses": {"approved": "approved", "pending": "pending", "stale": "stale", "rejected": "rejected"},
-        "contents": "Contents",
-        "made": "Produced with trendsum on {date}",
-        "language": "Language: {language}",
-        "draft_header": "DRAFT: CONTAINS UNAPPROVED CASE STUDIES, NOT FOR PUBLICATION",
-        "draft_title": "DRAFT: {n} of these case studies are NOT APPROVED. They have not been reviewed and must not "
-                       "be published.",
-        "not_approved": "NOT APPROVED ({status}): unreviewed draft, not for publication.",
-        "analysis": "Cross-case analysis",
-        "no_analysis": "No approved cross-case analysis for this trend yet.",
-        "see": "see",
-        "not_in_report": "not in this report",
-        "uses_ai": "uses AI",
-        "no_ai": "no AI",
-        "says_nothing": "The case study does not say.",
-        "no_consequences": "None documented.",
-        "unsupported": " [quote not found in source]",
-        "appendix": "Appendix: evidence",
-        "appendix_intro": "The quotes below are copied from each case study's source; the numbers match the "
-                          "superscript numbers in the text.",
-        "source": "Source",
-        "engine": "Summarised by",
-        "offline": "the offline extractive engine",
-        "model": "model",
-        "prompt": "prompt",
-        "approved": "Approved by {who} on {date}",
-        "unapproved": "Not approved ({status})",
-        "record": "record {id}, version {version}",
-        "analysis_by": "Analysis by",
-        "analysis_from": "drawn from {n} approved case studies",
-        "page": "Page ",
-    },
-    "nl": {
-        "case": ("casus", "casussen"),
-        "trend": ("trend", "trends"),
-        "in": "{cases} in {trends}",
-        "none": "Geen casussen",
-        "all": "allemaal {status}",
-        "with_analysis": "met de analyse over de casussen heen voor {trends}",
-        "statuses": {"approved": "goedgekeurd", "pending": "wacht op beoordeling", "stale": "verouderd",
-                     "rejected": "afgewezen"},
-        "contents": "Inhoud",
-        "made": "Gemaakt met trendsum op {date}",
-        "language": "Taal: {language}",
-        "draft_header": "CONCEPT: BEVAT NIET-GOEDGEKEURDE CASUSSEN, NIET VOOR PUBLICATIE",
-        "draft_title": "CONCEPT: {n} van deze casussen zijn NIET GOEDGEKEURD. Ze zijn niet beoordeeld en mogen niet "
-                       "worden gepubliceerd.",
-        "not_approved": "NIET GOEDGEKEURD ({status}): niet-beoordeeld concept, niet voor publicatie.",
-        "analysis": "Analyse over de casussen heen",
-        "no_analysis": "Voor deze trend is nog geen goedgekeurde analyse.",
-        "see": "zie",
-        "not_in_report": "niet in dit rapport",
-        "uses_ai": "gebruikt AI",
-        "no_ai": "geen AI",
-        "says_nothing": "De casus zegt hier niets over.",
-        "no_consequences": "Niets vastgelegd.",
-        "unsupported": " [citaat niet gevonden in de bron]",
-        "appendix": "Bijlage: bewijs",
-        "appendix_intro": "De citaten hieronder komen letterlijk uit de bron van elke casus; de nummers verwijzen "
-                          "naar de nummers in de tekst.",
-        "source": "Bron",
-        "engine": "Samengevat door",
-        "offline": "de offline extractieve engine",
-        "model": "model",
-        "prompt": "prompt",
-        "approved": "Goedgekeurd door {who} op {date}",
-        "unapproved": "Niet goedgekeurd ({status})",
-        "record": "record {id}, versie {version}",
-        "analysis_by": "Analyse door",
-        "analysis_from": "op basis van {n} goedgekeurde casussen",
-        "page": "Pagina ",
-    },
-}
-SECTION_LABELS = {
-    "en": {"overview": "Overview", "ai_application": "Use of AI", "challenges": "Challenges", "approach": "Approach",
-           "outcomes": "Outcomes and benefits", "unintended_consequences": "Unintended consequences",
-           "lessons": "Lessons learnt", "risks_and_challenges": "Risks and challenges",
-           "where_to_start": "Where to start", "application_areas": "Application areas"},
-    "nl": {"overview": "Overzicht", "ai_application": "Gebruik van AI", "challenges": "Uitdagingen",
-           "approach": "Aanpak", "outcomes": "Resultaten en baten", "unintended_consequences": "Onbedoelde gevolgen",
-           "lessons": "Lessen", "risks_and_challenges": "Risico's en uitdagingen", "where_to_start": "Waar te beginnen",
-           "application_areas": "Toepassingsgebieden"},
-}  # fmt: skip
-LANGUAGE_NAMES = {"en": "English (en)", "nl": "Nederlands (nl)"}
-TREND_LABELS = {
-    "nl": {"reimagining services": "Diensten opnieuw vormgeven", "harnessing data": "Data benutten",
-           "cyber security": "Cyberveiligheid", "other": "Overig"},
-}  # fmt: skip
 
 # XML 1.0 cannot hold these: text from a PDF or a model could carry them and make Word refuse the file.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -158,8 +62,8 @@ def write_docx(
 ) -> DocxReport:
     """Write the report; `analyses` maps a trend to its approved analysis (the caller checks approval)."""
     title = heading_title(title, "Public Sector Digital Trends")
-    words = LABELS.get(language, LABELS["en"])
-    sections = SECTION_LABELS.get(language, SECTION_LABELS["en"])
+    words = labels.words(language)
+    sections = labels.section_titles(language)
     chapters = _chapters(records)
     unapproved = sum(r.status != Status.APPROVED for r in records)
     numbers = {}  # record id -> its section number in the report, e.g. "2.3"
@@ -175,7 +79,7 @@ def write_docx(
 
     quotes: list[tuple[Record, str, str]] = []  # (record, section label, quote), numbered from 1
     for c, (trend, group) in enumerate(chapters, 1):
-        heading = doc.add_heading(clean(f"{c}. {_trend_label(trend, language)}"), level=1)
+        heading = doc.add_heading(clean(f"{c}. {labels.trend_label(trend, language)}"), level=1)
         heading.paragraph_format.page_break_before = True
         analysis = analyses.get(trend)
         if analysis is not None:
@@ -193,19 +97,13 @@ def _chapters(records: Sequence[Record]) -> list[tuple[str, list[Record]]]:
     by_trend: dict[str, list[Record]] = {}
     for record in records:
         by_trend.setdefault(str(record.summary.trend), []).append(record)
-    order = [str(t) for t in Trend]
-    ranked = sorted(by_trend, key=lambda t: (order.index(t) if t in order else len(order), t))
-    return [(t, by_trend[t]) for t in ranked]
+    return [(t, by_trend[t]) for t in labels.in_trend_order(by_trend)]
 
 
 def _numbered(group: list[Record], analyses: dict[str, Analysis], trend: str) -> list[tuple[int, Record]]:
     """Cases are numbered after the chapter's analysis, which is section 1 when there is one."""
     first = 2 if trend in analyses else 1
     return [(first + i, record) for i, record in enumerate(group)]
-
-
-def _trend_label(trend: str, language: str) -> str:
-    return TREND_LABELS.get(language, {}).get(trend, trend[:1].upper() + trend[1:])
 
 
 # -- layout ------------------------------------------------------------------------------------------------
@@ -291,7 +189,7 @@ def _title_page(doc: DocumentType, title: str, subtitle: str, words: dict[str, A
     doc.add_paragraph(clean(title), style="Title")
     doc.add_paragraph(clean(subtitle), style="Subtitle")
     details = doc.add_paragraph()
-    details.add_run(words["language"].format(language=LANGUAGE_NAMES.get(language, language)) + "\n")
+    details.add_run(words["language"].format(language=labels.LANGUAGE_NAMES.get(language, language)) + "\n")
     details.add_run(words["made"].format(date=datetime.now(UTC).strftime("%Y-%m-%d")))
     for run in details.runs:
         run.font.color.rgb = GREY
@@ -307,7 +205,7 @@ def _contents(doc: DocumentType, chapters: list[tuple[str, list[Record]]], analy
     doc.add_paragraph(words["contents"], style="TOC Heading")
     entries: list[tuple[int, str]] = []
     for c, (trend, group) in enumerate(chapters, 1):
-        entries.append((1, f"{c}. {_trend_label(trend, language)}"))
+        entries.append((1, f"{c}. {labels.trend_label(trend, language)}"))
         if trend in analyses:
             entries.append((2, f"{c}.1 {words['analysis']}"))
         entries += [(2, f"{numbers[r.id]} {heading_title(r.summary.title, r.id)}") for r in group]

@@ -1,4 +1,4 @@
-"""Writers for approved records: JSON Lines, JSON, CSV and Markdown (Word is in `report_docx`). Text from sources is escaped for each format."""
+"""Writers for approved records: JSON Lines, JSON, CSV and Markdown (Word is in `reports.docx`). Text from sources is escaped for each format."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TextIO
 
-from ..domain.models import SECTION_TITLES, SECTIONS, Point, Record, Status, Trend
+from ..domain.labels import SECTION_TITLES, in_trend_order, words
+from ..domain.models import SECTIONS, Point, Record, Status
 
 FORMATS = ("jsonl", "json", "csv", "markdown")
 
@@ -130,8 +131,7 @@ def write_markdown(records: Iterable[Record], out: TextIO, *, title: str = "Case
             f"> **DRAFT: {unapproved} of these case studies are NOT APPROVED.** "
             "They have not been reviewed and must not be published.\n\n"
         )
-    order = [str(t) for t in Trend]
-    for trend in sorted(by_trend, key=lambda t: order.index(t) if t in order else len(order)):
+    for trend in in_trend_order(by_trend):
         out.write(f"## {md(trend.capitalize())}\n\n")
         for record in by_trend[trend]:
             out.writelines(_markdown_case(record))
@@ -145,10 +145,10 @@ def _markdown_case(record: Record) -> Iterator[str]:
         yield f"> **NOT APPROVED ({record.status})**: unreviewed draft, not for publication.\n\n"
     facts = [s.organisation, s.nation, str(s.year) if s.year else None, "uses AI" if s.ai_application else "no AI"]
     yield "*" + " · ".join(shown for shown in (md(f) for f in facts if f) if shown) + "*\n\n"
-    yield "#### Overview\n\n"
+    yield f"#### {SECTION_TITLES['overview']}\n\n"
     yield from _markdown_point(record, "overview", s.overview, bullet=False)
     if s.ai_application:
-        yield "#### Use of AI\n\n"
+        yield f"#### {SECTION_TITLES['ai_application']}\n\n"
         yield from _markdown_point(record, "ai_application", s.ai_application, bullet=False)
     for section in SECTIONS:
         points = getattr(s, section)
@@ -156,7 +156,7 @@ def _markdown_case(record: Record) -> Iterator[str]:
             continue
         yield f"#### {SECTION_TITLES[section]}\n\n"
         if not points:
-            yield "_The case study does not say._\n\n"
+            yield f"_{words('en')['says_nothing']}_\n\n"
         for i, point in enumerate(points):
             yield from _markdown_point(record, f"{section}[{i}]", point)
         yield "\n"
