@@ -13,8 +13,9 @@ from rich.console import Console
 
 from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
 from trendsum.cli.render import record_view
-from trendsum.queue.walk import ReviewSession, review_queue
+from trendsum.cli.review_ui import TerminalReview
 from trendsum.queue.store import Store
+from trendsum.queue.walk import Walk, review_queue
 
 LONG_POINT = ("The repairs team took more than forty thousand requests a year by phone, email and web form, and "
               "staff typed each one again into the housing system before a surveyor could look at it.")  # fmt: skip
@@ -80,8 +81,8 @@ def screen(store: Store, width: int, *keys: str) -> str:
         def line(self) -> str:
             raise AssertionError("no line was expected")
 
-    session = ReviewSession(store, review_queue(store), console, Keys(), "Ann Reviewer", lambda path: 1,
-                            Path("drafts"))  # fmt: skip
+    session = TerminalReview(Walk(store, review_queue(store), "Ann Reviewer"), console, Keys(), lambda path: 1,
+                             Path("drafts"))  # fmt: skip
     session.run()
     return out.getvalue()
 

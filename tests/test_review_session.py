@@ -1,5 +1,5 @@
-"""The review walk's rules, driven in-process with scripted keys and editors (the pty tests drive the real
-terminal; these cover the paths around them quickly)."""
+"""The review walk in the terminal, driven in-process with scripted keys and editors (the pty tests drive the
+real terminal; these cover the paths around them quickly; test_walk drives the walk with no terminal at all)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from trendsum.domain import grounding
 from trendsum.queue import review
 from trendsum.errors import ConflictError
 from trendsum.domain.models import Status
-from trendsum.queue.walk import Order, ReviewSession, review_queue
+from trendsum.cli.review_ui import TerminalReview
 from trendsum.queue.store import Store
+from trendsum.queue.walk import Order, Walk, review_queue
 
 
 class ScriptedKeys:
@@ -41,11 +42,11 @@ def _no_editor(path: Path) -> int:
 
 
 def _walk(store: Store, keys: ScriptedKeys, tmp_path: Path, *, editor=_no_editor, height: int = 200,
-          **filters: object) -> tuple[str, ReviewSession]:  # fmt: skip
+          **filters: object) -> tuple[str, TerminalReview]:  # fmt: skip
     out = io.StringIO()
     console = Console(file=out, width=100, height=height, color_system=None)
-    session = ReviewSession(store, review_queue(store, **filters), console, keys, "Ann Reviewer", editor,
-                            tmp_path / "drafts")  # fmt: skip
+    session = TerminalReview(Walk(store, review_queue(store, **filters), "Ann Reviewer"), console, keys, editor,
+                             tmp_path / "drafts")  # fmt: skip
     session.run()
     assert not keys.keys, f"keys left over: {keys.keys}"
     return " ".join(out.getvalue().split()), session  # lines wrap where the console width says: compare words

@@ -185,7 +185,8 @@ def test_a_file_named_to_retitle_the_terminal_is_named_harmlessly(tmp_path: Path
 
 
 def test_the_review_walk_shows_hostile_records_and_reviewer_names_as_text(db: Path) -> None:
-    from trendsum.queue.walk import ReviewSession, review_queue
+    from trendsum.cli.review_ui import TerminalReview
+    from trendsum.queue.walk import Walk, review_queue
 
     reviewer = "[bold]Eve[/bold]\x1b]0;pwned\x07"
     with Store(db) as store:
@@ -205,7 +206,7 @@ def test_the_review_walk_shows_hostile_records_and_reviewer_names_as_text(db: Pa
             def line(self) -> str:
                 return ""
 
-        ReviewSession(store, review_queue(store), console, Keys(), reviewer, lambda path: 1, db.parent).run()
+        TerminalReview(Walk(store, review_queue(store), reviewer), console, Keys(), lambda path: 1, db.parent).run()
     sent = out.getvalue()
     assert OSC not in sent
     plain = SGR.sub("", sent)

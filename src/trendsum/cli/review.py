@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from ..errors import ConflictError, TrendsumError, UsageError
 from ..queue import editing, review
-from ..errors import TrendsumError, UsageError
-from .render import literal
-from ..queue.walk import Order, ReviewSession, edit_in_editor, edit_messages, review_queue
+from ..queue.store import Saved, Store
+from ..queue.walk import Conflict, Order, Walk, review_queue, save_edit
 from . import interactive
+from .render import literal
+from .review_ui import TerminalReview, edit_in_editor, edit_messages
 from .common import (
     EXIT_FAILURES,
     EXIT_INTERRUPTED,
@@ -28,6 +30,7 @@ from .common import (
 )
 
 app = typer.Typer(invoke_without_command=True)  # its help is walk_command's docstring
+Decision = Callable[[Store, str, str, int | None], Saved]  # (store, record id, reviewer, expected version)
 
 IdsArgument = Annotated[list[str], typer.Argument(metavar="ID...", help="Record ids, as `trendsum list` shows them.")]
 ReviewerOption = Annotated[
@@ -76,10 +79,10 @@ def walk_command(
             wanted = " or ".join(str(s) for s in status) if status else "pending or stale"
             app_.err.print(f"Nothing to review: no {wanted} records match.", highlight=False)
             return
-        console = Console(highlight=False)
-        session = ReviewSession(store, rows, console, interactive.TerminalKeys(console), who,
+        # the walk is a screen on stdout, as the records are: `say` keeps it wrapped and unhighlighted there
+        screen = TerminalReview(Walk(store, rows, who), app_.out, interactive.TerminalKeys(app_.out),
                                 interactive.run_editor, drafts=app_.settings.db.parent / "drafts")  # fmt: skip
-        tally = session.run()
+        tally = screen.run()
     if tally.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -160,10 +163,13 @@ def edit_command(
         if file is None:
             review.ensure_unchanged(record, expect_version)
             keys = interactive.TerminalKeys(app_.err)
-            outcome = edit_in_editor(store, record, app_.err, keys, who, interactive.run_editor,
-                                     app_.settings.db.parent / "drafts")  # fmt: skip
-            if outcome is None:
+            edited = edit_in_editor(record, app_.err, keys, interactive.run_editor, app_.settings.db.parent / "drafts",
+                                    lambda text, note: save_edit(store, record, text, who, note))  # fmt: skip
+            if isinstance(edited, Conflict):
+                raise ConflictError(edited.message)
+            if edited is None:
                 raise typer.Exit(EXIT_FAILURES)
+            outcome = edited.outcome
         else:
             outcome = review.edit_markdown(store, record_id, _read_text(file), who, note,
                                            expected_version=expect_version)  # fmt: skip
@@ -182,7 +188,9 @@ def _read_text(file: str) -> str:
         raise UsageError(f"{file}: cannot read it as UTF-8 text ({exc}).") from None
 
 
-def _decide(ids: list[str], reviewer: str | None, db, expect_version: int | None, action) -> None:  # type: ignore[no-untyped-def]
+def _decide(
+    ids: list[str], reviewer: str | None, db: Path | None, expect_version: int | None, action: Decision
+) -> None:
     if expect_version is not None and len(ids) != 1:
         raise UsageError("--expect-version goes with exactly one id.")
     app_ = make_app(db=db, reviewer=reviewer)

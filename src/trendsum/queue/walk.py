@@ -1,65 +1,29 @@
-"""The interactive review walk: one record at a time, one key per decision, nothing lost on quit.
+"""The review walk without a screen: which records, in what order, where the reviewer is, and what each decision
+does and saves. A front end (the terminal one in `cli/review_ui.py`, a web page next) shows a record, turns what
+the reviewer did into an `Action` and shows the `Outcome` it gets back; it never saves anything itself.
 
-Every decision is saved the moment it is made, against the version and status the reviewer was shown, so
-quitting (or Ctrl-C) loses nothing and a record someone else changed meanwhile is shown again, not
-overwritten. The console, the key reader and the editor are passed in, so tests can drive it all.
+Every decision is saved the moment it is made, against the version and status the reviewer was shown, so quitting
+loses nothing and a record someone else changed meanwhile comes back as a `Conflict` to show again, never an
+overwrite.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
-from pathlib import Path
-from typing import Protocol
-
-from rich.console import Console, RenderableType
-from rich.text import Text
+from enum import StrEnum
 
 from . import editing, review
-from ..errors import ConflictError, TrendsumError
 from ..domain.models import Record, Status
-from ..cli.render import compact, diff_view, literal, printable, record_view
+from ..errors import ConflictError, TrendsumError
 from .store import RecordRow, Store
 
 DEFAULT_STATUSES = (Status.PENDING, Status.STALE)
-LEGEND = "a accept · e edit · r reject · s skip · b back · v view source · q quit · ? help"
-# The keys as the prompt line gives them, from the longest; with none, the legend just above still lists them.
-PROMPT_KEYS = (
-    "a accept · e edit · r reject · s skip · b back · v source · q quit · ? help",
-    "a accept · e edit · r reject · s skip · ? help",
-    "[a,e,r,s,b,v,q,?]",
-    "",
-)
-PROMPT_TITLE = 24  # cells of the title worth keeping: the keys are cut down first, down to none
-HELP = """\
-  a  accept: approve this version for reports (asks again if some quotes are not in the source)
-  e  edit: open the record as Markdown in your editor; saving makes a new version under your name
-  r  reject: asks for the reason, which is kept with the decision
-  s  skip: leave it pending and go to the next one (also →)
-  b  back: the previous record (also ←)
-  v  view source: page through the case study the summary was made from
-  q  quit: every decision so far is already saved; what you did not decide stays as it was
-  ?  this help"""
 
 
 class Order(StrEnum):
     GROUNDED = "grounded"  # least grounded first: the records most likely to need a correction
     OLDEST = "oldest"  # longest waiting first
-
-
-class Keys(Protocol):
-    def key(self) -> str:
-        """One key press; '' when the input has ended."""
-
-    def line(self) -> str:
-        """A line of text, without its newline; '' when the input has ended."""
-
-
-Editor = Callable[[Path], int]  # opens the file for the reviewer, returns the editor's exit status
 
 
 def review_queue(
@@ -80,12 +44,103 @@ def review_queue(
     return sorted(rows, key=lambda r: (r.grounded / r.points if r.points else 1.0, r.grounded - r.points, r.id))
 
 
-class _Step(Enum):
-    NEXT = "next"
+class Action(StrEnum):
+    """What a reviewer can do with the record in front of them."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"  # with the reason
+    EDIT = "edit"  # with the edited Markdown text (see `editing`) and an optional note
+    SKIP = "skip"
     BACK = "back"
-    SHOW = "show"  # show the record again (it changed, or the screen moved on)
-    ASK = "ask"  # ask for another key about the same record
-    QUIT = "quit"
+    SOURCE = "source"  # read the case study the summary was made from
+
+
+# -- outcomes: what a front end shows after an action -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The decision is saved; the walk has moved on to the next record (or the end)."""
+
+    record_id: str
+    version: int
+    status: Status
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class Edited:
+    """The edit is saved as a new version; the walk stays on the record, to be accepted or edited again."""
+
+    outcome: review.EditOutcome
+
+
+@dataclass(frozen=True)
+class NeedsConfirm:
+    """Some points have quotes that are not in the source: accept only if the reviewer says so again."""
+
+    unsupported: int
+
+
+@dataclass(frozen=True)
+class NeedsReason:
+    """A rejection without a reason: nothing saved."""
+
+
+@dataclass(frozen=True)
+class InvalidEdit:
+    """The edited text is not a valid record: nothing saved; the reviewer's text is theirs to fix or drop."""
+
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The edited text is the text shown: nothing saved."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Someone changed the record after it was shown: nothing saved; show the record again as it is now."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The review rules refused the action (e.g. the record is already rejected): nothing saved."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The walk is on another record."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class FirstRecord:
+    """Back from the first record: the walk stays where it is."""
+
+
+@dataclass(frozen=True)
+class End:
+    """Past the last record: the front end shows the tally; back returns to the last record."""
+
+
+@dataclass(frozen=True)
+class SourceShown:
+    """The source as it is now, or why there is none to show (`source.text` is None)."""
+
+    source: review.SourceText
+
+
+Outcome = (
+    Decided | Edited | NeedsConfirm | NeedsReason | InvalidEdit | Unchanged | Conflict | Refused | Moved | FirstRecord
+    | End | SourceShown
+)  # fmt: skip
 
 
 @dataclass
@@ -93,104 +148,83 @@ class Tally:
     decided: dict[str, str] = field(default_factory=dict)  # record id -> approved / rejected
     edited: list[str] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
-    interrupted: bool = False
+    interrupted: bool = False  # set by a front end the reviewer stopped (Ctrl-C)
 
 
-class ReviewSession:
-    def __init__(
-        self,
-        store: Store,
-        rows: Sequence[RecordRow],
-        console: Console,
-        keys: Keys,
-        reviewer: str,
-        editor: Editor,
-        drafts: Path,
-    ) -> None:
+@dataclass(frozen=True)
+class Position:
+    number: int  # from 1
+    total: int
+    remaining: int  # not yet decided in this walk
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in a record: a stale one against the version approved, any other against the one before."""
+
+    what: str  # "the approved version" or "the previous version"
+    base: int
+    lines: list[str]  # a unified diff of the two as Markdown
+
+
+def markdown(record: Record) -> str:
+    """The record as the Markdown a reviewer edits; it names the version it came from."""
+    return editing.to_markdown(record.summary, grounding=record.grounding, origin=(record.id, record.version))
+
+
+def check_edit(shown: Record, text: str) -> Unchanged | InvalidEdit | None:
+    """Why the edited text cannot be saved, before asking the reviewer anything more; None if it can."""
+    if text == markdown(shown):
+        return Unchanged()
+    try:
+        editing.parse_markdown(text)
+    except editing.EditInvalid as exc:
+        return InvalidEdit(list(exc.problems))
+    return None
+
+
+def save_edit(
+    store: Store, shown: Record, text: str, reviewer: str, note: str | None
+) -> Edited | Unchanged | InvalidEdit | Conflict | Refused:
+    """Save the edited text as a new version under the reviewer's name, if the record is still as shown."""
+    problem = check_edit(shown, text)
+    if problem is not None:
+        return problem
+    try:
+        outcome = review.edit_markdown(store, shown.id, text, reviewer, note or None,
+                                       expected_version=shown.version, expected_status=shown.status)  # fmt: skip
+    except ConflictError as exc:
+        return Conflict(str(exc))
+    except TrendsumError as exc:
+        return Refused(str(exc))
+    return Edited(outcome)
+
+
+class Walk:
+    """One reviewer's walk through some records. A record is read afresh each time it is shown (`current`); each
+    decision names the record as shown, so the save can tell whether anyone changed it since."""
+
+    def __init__(self, store: Store, rows: Sequence[RecordRow], reviewer: str) -> None:
         self.store = store
         self.ids = [row.id for row in rows]
-        self.console = console
-        self.keys = keys
         self.reviewer = reviewer
-        self.editor = editor
-        self.drafts = drafts
+        self.index = 0
         self.tally = Tally()
-        self.notices: list[Text] = []  # said after the record is shown again, next to the prompt where it is seen
-        self._summary_on_screen = False
 
-    # -- the walk -------------------------------------------------------------------------------------------
+    # -- where the reviewer is ------------------------------------------------------------------------------
 
-    def run(self) -> Tally:
-        if not self.ids:
-            self.console.print("Nothing to review.")
-            return self.tally
-        self.console.print(Text.assemble(f"Reviewing {len(self.ids)} record(s) as ", literal(self.reviewer, "bold"),
-                                         ". Press ? for help."))  # fmt: skip
-        try:
-            self._walk()
-        except KeyboardInterrupt:
-            self.tally.interrupted = True
-            self.console.print()
-        if not self._summary_on_screen:
-            self.console.print(self._summary())
-        return self.tally
+    @property
+    def at_end(self) -> bool:
+        return self.index >= len(self.ids)
 
-    def _walk(self) -> None:
-        index = 0
-        while True:
-            if index >= len(self.ids):
-                if self._at_end() == _Step.QUIT:
-                    return
-                index = len(self.ids) - 1
-            record = self.store.get(self.ids[index])
-            self._show(record, index)
-            step = _Step.ASK
-            while step == _Step.ASK:
-                self.console.print(self._prompt(record, index), end="")
-                step = self._act(record, self.keys.key())
-            if step == _Step.QUIT:
-                return
-            if step == _Step.NEXT:
-                index += 1
-            elif step == _Step.BACK:
-                index -= 1
+    def position(self) -> Position:
+        return Position(self.index + 1, len(self.ids), len(self.ids) - len(self.tally.decided))
 
-    def _position(self, index: int) -> str:
-        remaining = len(self.ids) - len(self.tally.decided)
-        return f"{index + 1} of {len(self.ids)}, {remaining} remaining"
+    def current(self) -> Record | None:
+        """The record to show now, as it is in the store now; None past the end."""
+        return None if self.at_end else self.store.get(self.ids[self.index])
 
-    def _prompt(self, record: Record, index: int) -> Text:
-        """One line that keeps the reviewer's bearings however far a long record scrolled: which record, whole
-        (its id is what every command takes), then as much of its title and the keys as fit."""
-        head = Text.assemble((f"[{index + 1} of {len(self.ids)}] ", "dim"), (printable(record.id), "bold"))
-        title = Text(compact(record.summary.title))
-        room = self.console.width - 1 - head.cell_len  # 1: where the key pressed is echoed
-        wanted = (min(title.cell_len, PROMPT_TITLE), None)  # enough of the title to know it, or none of it
-        for need, keys in itertools.product(wanted, PROMPT_KEYS):
-            ending = f" · {keys}: " if keys else ": "
-            spare = room - len(ending) - (0 if need is None else len(" · "))
-            if spare >= (need or 0):
-                break
-        if need is not None and title.cell_len:
-            title.truncate(spare, overflow="ellipsis")
-            head.append(" · ").append_text(title)
-        return head.append(ending)
-
-    def _show(self, record: Record, index: int) -> None:
-        self.console.print()
-        self.console.rule(self._position(index))
-        self.console.print(record_view(record))
-        changes = self._changes(record)
-        if changes is not None:
-            self.console.print()
-            self.console.print(changes)
-        for notice in self.notices:
-            self.console.print(notice)
-        self.notices.clear()
-        self.console.print(Text(LEGEND, style="dim"))
-
-    def _changes(self, record: Record) -> RenderableType | None:
-        """A stale record against the version that was approved; any other against the one before it."""
+    def changes(self, record: Record) -> Changes | None:
         if record.status == Status.STALE and record.approved_version and record.approved_version != record.version:
             base, what = record.approved_version, "the approved version"
         elif record.version > 1:
@@ -200,218 +234,93 @@ class ReviewSession:
         old = self.store.get(record.id, base)
         lines = editing.diff_lines(old.summary, record.summary, f"version {base} ({old.author})",
                                    f"version {record.version} ({record.author})")  # fmt: skip
-        return diff_view(f"Changes from {what}, version {base}:", lines)
+        return Changes(what, base, lines)
 
-    def _act(self, record: Record, key: str) -> _Step:
-        key = key.lower()
-        if key in ("q", ""):
-            return _Step.QUIT
-        if key == "a":
-            return self._accept(record)
-        if key == "r":
-            return self._reject(record)
-        if key == "e":
-            return self._edit(record)
-        if key == "s":
-            self.tally.skipped.add(record.id)
-            return _Step.NEXT
-        if key == "b":
-            if self.ids.index(record.id) == 0:
-                self.console.print("This is the first record.")
-                return _Step.ASK
-            return _Step.BACK
-        if key == "v":
-            return self._view_source(record)
-        if key in ("?", "h"):
-            self.console.print(HELP, markup=False, highlight=False)
-            return _Step.ASK
-        shown = key if key.isprintable() and key.strip() else repr(key)
-        self.console.print(f"No action for {shown}: press ? for help.", markup=False)
-        return _Step.ASK
+    # -- actions --------------------------------------------------------------------------------------------
 
-    def _at_end(self) -> _Step:
-        self.console.print()
-        self.console.rule("end of the queue")
-        self.console.print(self._summary())
-        while True:
-            self.console.print("b back · q quit: ", end="")
-            key = self.keys.key().lower()
-            if key in ("q", ""):
-                self._summary_on_screen = True
-                return _Step.QUIT
-            if key == "b":
-                return _Step.BACK
+    def act(
+        self,
+        action: Action,
+        shown: Record,
+        *,
+        confirmed: bool = False,
+        reason: str | None = None,
+        text: str | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """Do what the reviewer asked about the record they were shown; see each method for its outcomes."""
+        if action == Action.ACCEPT:
+            return self.accept(shown, confirmed=confirmed)
+        if action == Action.REJECT:
+            return self.reject(shown, reason or "")
+        if action == Action.EDIT:
+            if text is None:
+                raise ValueError("an edit needs the edited text")
+            return self.edit(shown, text, note)
+        if action == Action.SKIP:
+            return self.skip()
+        if action == Action.BACK:
+            return self.back()
+        return self.source(shown)
 
-    def _summary(self) -> Text:
-        decided = list(self.tally.decided.values())
-        counts = [f"{decided.count('approved')} accepted", f"{decided.count('rejected')} rejected",
-                  f"{len(set(self.tally.edited))} edited"]  # fmt: skip
-        undecided = len(self.ids) - len(decided)
-        rest = f"{undecided} of {len(self.ids)} left as they were" if undecided else "nothing left to decide"
-        again = ": run `trendsum review` again to carry on" if undecided else ""
-        return literal(f"Reviewed as {self.reviewer}: {', '.join(counts)}; {rest}{again}. Every decision is saved.")
+    def skip(self) -> Moved | End:
+        if not self.at_end:
+            self.tally.skipped.add(self.ids[self.index])
+        return self._forward()
 
-    # -- decisions ------------------------------------------------------------------------------------------
+    def back(self) -> Moved | FirstRecord:
+        if self.index == 0:
+            return FirstRecord()
+        self.index = min(self.index, len(self.ids)) - 1
+        return Moved(self.index)
 
-    def _accept(self, record: Record) -> _Step:
-        unsupported = review.unsupported_points(record)
-        note = None
-        if unsupported:
-            self.console.print(f"[bold red]{unsupported} point(s) have quotes that are not in the source[/] "
-                               "(marked above).")  # fmt: skip
-            self.console.print("Accept anyway? Press y to accept, any other key to go back: ", end="")
-            if self.keys.key().lower() != "y":
-                self.console.print("Not accepted.")
-                return _Step.ASK
-            note = f"accepted with {unsupported} point(s) whose quotes are not in the source"
-        return self._decide(record, lambda: review.accept(
-            self.store, record.id, self.reviewer, note, expected_version=record.version,
-            expected_status=record.status, allow_ungrounded=bool(unsupported)))  # fmt: skip
+    def accept(self, shown: Record, *, confirmed: bool = False) -> Decided | NeedsConfirm | Conflict | Refused:
+        """Approve the record; one with points whose quotes are not in the source only once `confirmed`."""
+        unsupported = review.unsupported_points(shown)
+        if unsupported and not confirmed:
+            return NeedsConfirm(unsupported)
+        note = f"accepted with {unsupported} point(s) whose quotes are not in the source" if unsupported else None
+        return self._decide(shown, lambda: review.accept(
+            self.store, shown.id, self.reviewer, note, expected_version=shown.version, expected_status=shown.status,
+            allow_ungrounded=bool(unsupported)))  # fmt: skip
 
-    def _reject(self, record: Record) -> _Step:
-        self.console.print("Why reject it? (the reason is kept; Enter on its own to cancel): ", end="")
-        reason = self.keys.line().strip()
+    def reject(self, shown: Record, reason: str) -> Decided | NeedsReason | Conflict | Refused:
+        """Reject the record with the reason, which is kept with the decision."""
+        reason = reason.strip()
         if not reason:
-            self.console.print("Not rejected.")
-            return _Step.ASK
-        return self._decide(record, lambda: review.reject(
-            self.store, record.id, self.reviewer, reason, expected_version=record.version,
-            expected_status=record.status))  # fmt: skip
+            return NeedsReason()
+        return self._decide(shown, lambda: review.reject(
+            self.store, shown.id, self.reviewer, reason, expected_version=shown.version,
+            expected_status=shown.status))  # fmt: skip
 
-    def _decide(self, record: Record, action: Callable[[], object]) -> _Step:
-        try:
-            action()
-        except ConflictError as exc:
-            self._conflict(exc)
-            return _Step.SHOW
-        except TrendsumError as exc:
-            self.console.print(literal(str(exc), "red"))
-            return _Step.ASK
-        now = self.store.get(record.id)
-        self.tally.decided[record.id] = str(now.status)
-        self.tally.skipped.discard(record.id)
-        self.console.print(Text.assemble(literal(record.id, "bold"), f" v{now.version}: {now.status} by ",
-                                         literal(self.reviewer), "."))  # fmt: skip
-        return _Step.NEXT
-
-    def _edit(self, record: Record) -> _Step:
-        try:
-            outcome = edit_in_editor(self.store, record, self.console, self.keys, self.reviewer, self.editor,
-                                     self.drafts)  # fmt: skip
-        except ConflictError as exc:
-            self._conflict(exc)
-            return _Step.SHOW
-        if outcome is None:
-            return _Step.ASK
-        self.tally.edited.append(record.id)
-        self.notices += [Text(line, style=style) for line, style in edit_messages(outcome, self.reviewer)]
-        self.notices.append(Text("This is the new version: accept it with a, or edit it again with e."))
-        return _Step.SHOW
-
-    def _conflict(self, exc: ConflictError) -> None:
-        self.console.print("Not saved: someone else changed this record.", style="bold yellow")
-        self.notices.append(Text.assemble(("Not saved: ", "bold yellow"), literal(str(exc)),
-                                          "\nIt is shown above as it is now."))
-
-    def _view_source(self, record: Record) -> _Step:
-        source = review.read_source(record.provenance)
-        if source.text is None:
-            self.console.print(Text.assemble(literal(source.problem or "", "yellow"),
-                                             " There is no source text to show."))  # fmt: skip
-            return _Step.ASK
-        page_text(self.console, self.keys, source.text, f"source: {source.path}", warning=source.problem)
-        return _Step.SHOW
-
-
-def page_text(console: Console, keys: Keys, text: str, title: str, warning: str | None = None) -> None:
-    """Page through text a screen at a time: space or Enter for the next page, b for the previous, q to stop."""
-    lines = Text("\n".join(printable(line) for line in text.splitlines())).wrap(console, console.width)
-    height = max(console.size.height - 3 - (1 if warning else 0), 5)
-    pages = max(1, -(-len(lines) // height))
-    page = 0
-    while True:
-        console.rule(literal(f"page {page + 1} of {pages} · {title}"), characters="·")  # a long title: cut at its end
-        if warning:
-            console.print(Text.assemble(literal(warning, "bold yellow"), " Shown as it is now."))
-        for line in lines[page * height : (page + 1) * height]:
-            console.print(line, highlight=False)
-        last = page == pages - 1
-        console.print("space/Enter " + ("back to the record" if last else "next page") + " · b previous · q back: ",
-                      end="", style="dim")  # fmt: skip
-        key = keys.key().lower()
-        if key in ("q", "", "\x1b") or (last and key in (" ", "\n", "\r", "n", "f")):
-            console.print()
-            return
-        page = max(0, page - 1) if key in ("b", "p") else min(pages - 1, page + 1)
-
-
-def edit_in_editor(
-    store: Store, record: Record, console: Console, keys: Keys, reviewer: str, editor: Editor, drafts: Path
-) -> review.EditOutcome | None:
-    """Edit a record in the reviewer's editor until it is valid and saved (the outcome), or they give up (None).
-
-    Raises ConflictError when someone changed the record meanwhile. The draft file is deleted only once its
-    content is saved (or was never changed); otherwise its path is printed, so nothing typed is lost.
-    """
-    original = editing.to_markdown(record.summary, grounding=record.grounding, origin=(record.id, record.version))
-    drafts.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", record.id)
-    handle, name = tempfile.mkstemp(prefix=f"{safe}-v{record.version}-", suffix=".md", dir=drafts)
-    path = Path(name).resolve()  # the path printed if the draft is kept: absolute, so it works from anywhere
-    with open(handle, "w", encoding="utf-8") as draft:
-        draft.write(original)
-    kept = f"Your text is kept in {path}"  # printed with soft_wrap, so the path copies whole from the terminal
-    while True:
-        try:
-            status = editor(path)
-        except TrendsumError as exc:
-            console.print(literal(str(exc), "red"))
-            path.unlink(missing_ok=True)
-            return None
-        text = editing.without_problems_comment(path.read_text(encoding="utf-8"))
-        if status != 0:
-            console.print(literal(f"The editor stopped with status {status}: nothing saved. {kept}."), soft_wrap=True)
-            return None
-        if text == original:
-            console.print("No change: nothing saved.")
-            path.unlink(missing_ok=True)
-            return None
-        try:
-            editing.parse_markdown(text)
-        except editing.EditInvalid as exc:
-            console.print("[bold red]The edited record is not valid:[/]")
-            for problem in exc.problems:
-                console.print(literal(f"  • {problem}"))
-            console.print("r re-open the editor (your text as you left it) · a abandon: ", end="")
-            if keys.key().lower() == "r":
-                path.write_text(editing.problems_comment(exc.problems) + text, encoding="utf-8")
-                continue
-            console.print(literal(f"Abandoned: nothing saved. {kept}."), soft_wrap=True)
-            return None
-        console.print("A note about this edit (optional, Enter to skip): ", end="")
-        note = keys.line().strip() or None
-        try:
-            outcome = review.edit_markdown(store, record.id, text, reviewer, note,
-                                           expected_version=record.version, expected_status=record.status)  # fmt: skip
-        except ConflictError:
-            console.print(literal(f"{kept}."), soft_wrap=True)
-            raise
-        except TrendsumError as exc:
-            console.print(literal(f"{exc} {kept}.", "red"), soft_wrap=True)
-            return None
-        path.unlink(missing_ok=True)
+    def edit(
+        self, shown: Record, text: str, note: str | None = None
+    ) -> Edited | Unchanged | InvalidEdit | Conflict | Refused:
+        """Save the edited Markdown as a new version; the walk stays on the record, which is back in the queue."""
+        outcome = save_edit(self.store, shown, text, self.reviewer, note)
+        if isinstance(outcome, Edited):
+            self.tally.edited.append(shown.id)
         return outcome
 
+    def source(self, shown: Record) -> SourceShown:
+        return SourceShown(review.read_source(shown.provenance))
 
-def edit_messages(outcome: review.EditOutcome, reviewer: str) -> list[tuple[str, str | None]]:
-    """What to tell the reviewer about a saved edit, as (line, style) pairs."""
-    grounded = outcome.grounding
-    lines: list[tuple[str, str | None]] = [(
-        f"Saved as version {outcome.saved.version} by {printable(reviewer)} ({outcome.saved.status}): "
-        f"{grounded.supported}/{grounded.total} points grounded in the source.",
-        None if grounded.supported == grounded.total else "bold red",
-    )]  # fmt: skip
-    if outcome.source_problem:
-        lines.append((f"{printable(outcome.source_problem)} The quotes could not be checked again: new or changed "
-                      "ones are marked as not found.", "yellow"))  # fmt: skip
-    return lines
+    # -- inside ---------------------------------------------------------------------------------------------
+
+    def _forward(self) -> Moved | End:
+        self.index = min(self.index + 1, len(self.ids))
+        return End() if self.at_end else Moved(self.index)
+
+    def _decide(self, shown: Record, save: Callable[[], object]) -> Decided | Conflict | Refused:
+        try:
+            save()
+        except ConflictError as exc:
+            return Conflict(str(exc))
+        except TrendsumError as exc:
+            return Refused(str(exc))
+        now = self.store.get(shown.id)
+        self.tally.decided[shown.id] = str(now.status)
+        self.tally.skipped.discard(shown.id)
+        if not self.at_end and self.ids[self.index] == shown.id:  # a front end may decide on another record
+            self._forward()
+        return Decided(shown.id, now.version, now.status, self.reviewer)
