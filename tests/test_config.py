@@ -9,7 +9,7 @@ import pytest
 from fake_openai import FakeOpenAI
 from helpers import run
 
-from trendsum import config
+from trendsum import config, engines
 from trendsum.errors import ConfigError
 
 
@@ -39,7 +39,6 @@ def test_a_key_in_a_file_is_refused_with_what_to_do() -> None:
     [
         ("modle = 'x'\n", "unknown setting"),
         ("concurrency = 'many'\n", "must be a whole number"),
-        ("engine = 'magic'\n", "Unknown engine"),
         ("concurrency = 0\n", "at least 1"),
         ("this is not toml", "not valid TOML"),
     ],
@@ -50,13 +49,33 @@ def test_bad_settings_say_what_is_wrong(content: str, message: str) -> None:
         config.load()
 
 
+def test_an_unknown_engine_is_refused_from_any_layer_with_the_registered_names() -> None:
+    Path("trendsum.toml").write_text("engine = 'magic'\n", encoding="utf-8")
+    said = r"Unknown engine 'magic' from trendsum.toml: choose one of auto, offline, openai\."
+    with pytest.raises(ConfigError, match=said):  # even when a flag overrides it: the file is broken
+        config.load({"engine": "offline"}, engines=engines.names())
+    with pytest.raises(ConfigError, match=said):  # a caller that does not pass the names learns it at resolve
+        engines.resolve(config.load())
+    result = run("list")  # every command, not only those that call an engine
+    assert result.exit_code == 2 and "Unknown engine 'magic' from trendsum.toml" in result.stderr
+
+
 def test_auto_engine_is_offline_without_key_or_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert config.load().resolved_engine() == "offline"
+    def auto() -> tuple[str, str]:  # the registry's rule, and the compatible one config still answers
+        settings = config.load(flags)
+        return engines.resolve(settings).name, settings.resolved_engine()
+
+    flags: dict[str, Any] = {}
+    assert auto() == ("offline", "offline")
     monkeypatch.setenv("OPENAI_API_KEY", "k")
-    assert config.load().resolved_engine() == "openai"
+    assert auto() == ("openai", "openai")
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("MY_KEY", "k")
-    assert config.load({"api_key_env": "MY_KEY"}).resolved_engine() == "openai"
+    flags = {"api_key_env": "MY_KEY"}
+    assert auto() == ("openai", "openai")
+    monkeypatch.delenv("MY_KEY")
+    flags = {"base_url": "http://127.0.0.1:9/v1"}
+    assert auto() == ("openai", "openai")
 
 
 # A config file comes with the folder (a cloned repository of case studies): it must not pick which secret is sent.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import analyse, coverage, doctor, export, records, review, summarise
+from .common import give_consoles
 
 app = typer.Typer(
     name="trendsum",
@@ -17,6 +18,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode="markdown",
 )
+
+
+@app.callback()
+def root(context: typer.Context) -> None:
+    """Turn public-sector case studies into reviewed, structured summaries."""
+    # One pair of consoles per invocation, shared by the command and its error handler; a caller (a test) may give
+    # its own with app(..., obj=Consoles(...)).
+    give_consoles(context)
+
+
 summarise.register(app)
 records.register(app)
 app.add_typer(review.app, name="review")

@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .. import config
+from .. import config, engines
 from ..errors import TrendsumError
 from ..domain.models import Status
 from ..queue.store import Store, queue_error
@@ -38,6 +39,72 @@ StatusOption = Annotated[
 TrendOption = Annotated[str | None, typer.Option("--trend", help="Only this trend, e.g. 'cyber security'.")]
 NationOption = Annotated[str | None, typer.Option("--nation", help="Only this nation, e.g. Scotland.")]
 EngineFilter = Annotated[str | None, typer.Option("--engine", help="Only records made by this engine.")]
+
+
+def _engine_help() -> str:
+    """`--engine`'s help from the registry: "offline, openai, or auto: openai when its API key or base URL is
+    configured, else offline." (the engines registered when the CLI is imported)."""
+    chosen_by_auto = [f"{s.name} when its {s.configured_by} is configured" for s in engines.specs() if s.auto_when]
+    auto = f": {'; '.join(chosen_by_auto)}, else {engines.registry.FALLBACK}" if chosen_by_auto else ""
+    return f"{', '.join(s.name for s in engines.specs())}, or auto{auto}."
+
+
+# The options of commands that call an engine, declared once (summarise, analyse, doctor).
+EngineOption = Annotated[str | None, typer.Option("--engine", help=_engine_help(), show_default=False)]
+ModelOption = Annotated[str | None, typer.Option("--model", help="Model name for the OpenAI-compatible engine.")]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama."),
+]
+ApiKeyEnvOption = Annotated[
+    str | None, typer.Option("--api-key-env", help="Name of the environment variable holding the API key.")
+]
+ModeOption = Annotated[
+    str | None,
+    typer.Option("--mode", help=f"Structured output mode: {', '.join(config.MODES[:-1])} or {config.MODES[-1]}."),
+]
+MaxAttemptsOption = Annotated[
+    int | None, typer.Option("--max-attempts", help="Attempts per case when answers fail validation. [default: 3]")
+]
+MaxRetriesOption = Annotated[
+    int | None,
+    typer.Option("--max-retries", help="Transport retries (429, 5xx, timeouts) per call, with backoff. [default: 4]"),
+]
+TimeoutOption = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds to wait for one answer. [default: 120]")
+]
+
+
+@dataclass(frozen=True)
+class Consoles:
+    """Where a command writes: `out` for data (pipes), `err` for people. Made once per invocation by the root
+    command, or given by a caller: `app(args, obj=Consoles(out=Console(file=...), err=...))`."""
+
+    out: Console
+    err: Console
+
+    @classmethod
+    def for_terminal(cls) -> Consoles:
+        # The only place trendsum makes a console of its own: Rich reads NO_COLOR and the width itself.
+        return cls(out=Console(soft_wrap=True), err=Console(stderr=True))
+
+
+_given: ContextVar[Consoles | None] = ContextVar("trendsum_consoles", default=None)
+
+
+def give_consoles(context: typer.Context) -> None:
+    """Called by the root command: this invocation's consoles, `obj` if the caller gave a `Consoles`, else the
+    terminal's, are what every command and its error handler use until the invocation ends."""
+    if not isinstance(context.obj, Consoles):
+        context.obj = Consoles.for_terminal()
+    token = _given.set(context.obj)
+    context.call_on_close(lambda: _given.reset(token))
+
+
+def consoles() -> Consoles:
+    """The consoles this invocation was given; the terminal's for a command called outside the Typer app."""
+    given = _given.get()
+    return given if given is not None else Consoles.for_terminal()
 
 
 @dataclass
@@ -68,18 +135,20 @@ class App:
             yield store
 
 
-def engine_line(settings: config.Settings, chosen: Engine | None, offline_note: str) -> Text:
+def engine_line(settings: config.Settings, chosen: Engine | None, local_note: str) -> Text:
     """The first thing a command that calls an engine says: which engine, model and server, and when a config file
     in the working folder chose that server, which file, so cases and a key never go to a server the user did not
-    see named. `chosen` is None (or the offline engine) when nothing leaves the machine."""
+    see named. `chosen` is None (the offline analysis) or a local engine when nothing leaves the machine; then
+    `local_note` follows its name."""
     from .render import literal  # model names and URLs come from config files: never read as markup
 
-    if chosen is None or chosen.name == "offline":
-        return Text.assemble("Engine: ", ("offline", "cyan"), offline_note)
+    if chosen is None:
+        return Text.assemble("Engine: ", ("offline", "cyan"), local_note)
+    if not engines.capabilities_of(chosen).network:
+        return Text.assemble("Engine: ", (chosen.name, "cyan"), local_note)
     line = Text.assemble("Engine: ", literal(chosen.name), " model ", literal(chosen.model, "bold"))
-    endpoint = getattr(chosen, "endpoint", "")
-    if endpoint:
-        line.append_text(Text.assemble(" at ", literal(endpoint)))
+    if chosen.endpoint:
+        line.append_text(Text.assemble(" at ", literal(chosen.endpoint)))
     chosen_by = settings.endpoint_origin()  # a folder's config file, not the user, picked the server
     if chosen_by:
         line.append_text(literal(f" (from ./{chosen_by})", "yellow"))
@@ -87,11 +156,10 @@ def engine_line(settings: config.Settings, chosen: Engine | None, offline_note: 
 
 
 def make_app(**flags: Any) -> App:
-    return App(
-        settings=config.load(flags),
-        out=Console(soft_wrap=True),
-        err=Console(stderr=True),
-    )
+    """Settings from `flags` (None: not given) over the environment and config file, and this invocation's
+    consoles. An engine name in any layer must be a registered engine's."""
+    given = consoles()
+    return App(settings=config.load(flags, engines=engines.names()), out=given.out, err=given.err)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,7 +177,7 @@ def translate_errors(fn: F) -> F:
 
             # the message may quote a file name, a setting or a model's words: never read as markup
             message = Text.assemble(("Error:", "bold red"), " ", literal(str(exc)))
-            Console(stderr=True).print(message, highlight=False, soft_wrap=True)
+            consoles().err.print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`): stop quietly

@@ -14,12 +14,22 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import engines, prompts
-from ..engines.base import GenerationRequest
+from ..engines.base import Check, Diagnosable, GenerationRequest
 from ..errors import ConfigError
 from ..domain.models import CaseStudy, summary_schema
 from .render import literal
 from ..pipeline.summarise import initial_messages
-from .common import EXIT_FAILURES, DbOption, JsonOption, make_app, translate_errors
+from .common import (
+    EXIT_FAILURES,
+    ApiKeyEnvOption,
+    BaseUrlOption,
+    DbOption,
+    EngineOption,
+    JsonOption,
+    ModelOption,
+    make_app,
+    translate_errors,
+)
 
 PROBE_TEXT = """# Probe council: online permits
 
@@ -36,10 +46,10 @@ def register(app: typer.Typer) -> None:
 
 @translate_errors
 def doctor_command(
-    engine: Annotated[str | None, typer.Option(help="offline, openai or auto.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model to check.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="Endpoint to check.")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Variable holding the API key.")] = None,
+    engine: EngineOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = None,
     prompt: Annotated[str | None, typer.Option(help="Prompt to probe with.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each call (not retried).")] = 30.0,
     db: DbOption = None,
@@ -58,19 +68,26 @@ def doctor_command(
     app = make_app(engine=engine, model=model, base_url=base_url, api_key_env=api_key_env, prompt=prompt, db=db)
     settings = app.settings
     key = settings.api_key_env
-    app.out.print(literal(f"engine   {settings.resolved_engine()} (asked for: {settings.engine})"))
+    spec = engines.resolve(settings)
+    app.out.print(literal(f"engine   {spec.name} (asked for: {settings.engine})"))
     app.out.print(literal(f"api key  {'set in ' + key if settings.api_key else key + ' is not set'}"))
     if settings.sources:
         app.out.print(literal(f"settings {', '.join(settings.sources)}"))
-    if settings.resolved_engine() == "offline":
-        app.out.print("The offline engine needs no endpoint: nothing to check.")
+    unread = engines.unread_settings(settings, spec)
+    if unread:
+        them = "them" if len(unread) > 1 else "it"
+        app.out.print(literal(f"unused   {', '.join(unread)}: the {spec.name} engine does not read {them}"))
+    if not spec.capabilities.diagnose:
+        app.out.print(literal(f"The {spec.name} engine needs no endpoint: nothing to check."))
         return
     template = prompts.load(settings.prompt)
     # A retried timeout would multiply the wait: doctor reports what the server did, once per check.
     probing = replace(settings, timeout=timeout, max_retries=0)
     with app.store_if_any() as store:
-        chosen = engines.build(probing, memory=store)
-        app.out.print(literal(f"endpoint {getattr(chosen, 'endpoint', '')}  model {chosen.model}"))
+        chosen = spec.build(probing, memory=store)
+        if not isinstance(chosen, Diagnosable):  # a bug in the engine's declaration, not the user's setup
+            raise TypeError(f"engine {spec.name!r} says doctor can check it, but it has no diagnose()")
+        app.out.print(literal(f"endpoint {chosen.endpoint}  model {chosen.model}"))
         case = CaseStudy("probe", "probe.md", "Probe council: online permits", PROBE_TEXT,
                          hashlib.sha256(PROBE_TEXT.encode()).hexdigest())  # fmt: skip
 
@@ -78,13 +95,13 @@ def doctor_command(
             messages = initial_messages(case, template, settings.language)
             return GenerationRequest(case, template, messages, summary_schema())
 
-        async def diagnose():  # type: ignore[no-untyped-def]
+        async def diagnose(engine: Diagnosable) -> list[Check]:
             try:
-                return await chosen.diagnose(probe)  # type: ignore[attr-defined]
+                return await engine.diagnose(probe)
             finally:
-                await chosen.aclose()
+                await engine.aclose()
 
-        checks = asyncio.run(diagnose())
+        checks = asyncio.run(diagnose(chosen))
     table = Table("check", "ok", "detail", title="doctor", title_justify="left")
     for check in checks:
         table.add_row(check.name, Text("yes", "green") if check.ok else Text("no", "red"), literal(check.detail))

@@ -13,9 +13,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import engines, ingest, prompts
 from .render import run_summary
+from ..config import Settings
 from ..errors import ConfigError
 from ..pipeline.summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
-from .common import EXIT_FAILURES, EXIT_INTERRUPTED, DbOption, engine_line, make_app, translate_errors
+from .common import (
+    EXIT_FAILURES,
+    EXIT_INTERRUPTED,
+    ApiKeyEnvOption,
+    BaseUrlOption,
+    DbOption,
+    EngineOption,
+    MaxAttemptsOption,
+    MaxRetriesOption,
+    ModelOption,
+    ModeOption,
+    TimeoutOption,
+    engine_line,
+    make_app,
+    translate_errors,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -29,31 +45,18 @@ def summarise_command(
         typer.Argument(help="Case-study files or folders (searched recursively), or - for one on standard input."),
     ],
     db: DbOption = None,
-    engine: Annotated[
-        str | None,
-        typer.Option(help="offline, openai, or auto: openai when a key or base URL is configured, else offline."),
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Model name for the OpenAI-compatible engine.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama.")
-    ] = None,
-    api_key_env: Annotated[
-        str | None, typer.Option(help="Name of the environment variable holding the API key.")
-    ] = None,
-    mode: Annotated[
-        str | None, typer.Option(help="Structured output mode: auto, json_schema, tools, json_object or json.")
-    ] = None,
+    engine: EngineOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = None,
+    mode: ModeOption = None,
     prompt: Annotated[str | None, typer.Option(help="Prompt name from prompts/ (see `trendsum prompts`).")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Engine calls in flight at once. [default: 8]")] = None,
-    max_attempts: Annotated[
-        int | None, typer.Option(help="Attempts per case when answers fail validation. [default: 3]")
-    ] = None,
+    max_attempts: MaxAttemptsOption = None,
     max_bytes: Annotated[int | None, typer.Option(help="Skip files larger than this. [default: 20 MB]")] = None,
     language: Annotated[str | None, typer.Option(help="Language of the summary text. [default: en]")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer. [default: 120]")] = None,
-    max_retries: Annotated[
-        int | None, typer.Option(help="Transport retries (429, 5xx, timeouts) per call, with backoff. [default: 4]")
-    ] = None,
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
     max_input_tokens: Annotated[
         int | None, typer.Option(help="Longer case studies are split and merged. [default: 24000]")
     ] = None,
@@ -96,18 +99,19 @@ def summarise_command(
         console=app.err,
         transient=False,
     ) as progress:
-        chosen = engines.build(settings, memory=store)
-        why = "" if settings.engine == "offline" else " (no API key or base URL configured)"
-        offline_note = f" extractive summariser{why}; records are labelled engine=offline."
-        app.err.print(engine_line(settings, chosen, offline_note), highlight=False)
+        spec = engines.resolve(settings)
+        chosen = spec.build(settings, memory=store)
+        why = engines.fallback_reason(settings, spec)
+        local_note = f" {spec.summary}{why}; records are labelled engine={spec.name}."
+        app.err.print(engine_line(settings, chosen, local_note), highlight=False)
         options = RunOptions(
             max_attempts=settings.max_attempts,
             concurrency=settings.concurrency,
             max_bytes=settings.max_bytes,
             force=force,
             language=settings.language,
-            max_input_tokens=None if chosen.name == "offline" else settings.max_input_tokens,
-            budget=_budget(settings) if chosen.name != "offline" else None,
+            max_input_tokens=spec.capabilities.input_limit(settings.max_input_tokens),
+            budget=_budget(settings) if spec.capabilities.network else None,  # only calls over the network cost
         )
         task = progress.add_task("summarising", total=len(sources), status="")
 
@@ -151,7 +155,7 @@ def summarise_command(
         raise typer.Exit(EXIT_FAILURES)
 
 
-def _budget(settings) -> Budget | None:  # type: ignore[no-untyped-def]
+def _budget(settings: Settings) -> Budget | None:
     """What the run spends, when the config has a price for the model; with --max-cost, also its limit."""
     price = settings.prices.get(settings.model)
     if not price and settings.max_cost is None:

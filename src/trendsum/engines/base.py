@@ -6,9 +6,12 @@ answer, or a server's error message, can hold terminal escape sequences) and the
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..domain.models import CaseStudy
 from ..prompts import Prompt
@@ -80,6 +83,13 @@ class GenerationRequest:
     schema: dict[str, Any]
     schema_name: str = "case_summary"
 
+    @property
+    def request_id(self) -> str:
+        """The same for the same question, in any process: what a two-phase engine files the answer under (a
+        batch's custom_id), so that a later run asking the same thing finds it instead of asking again."""
+        question = json.dumps([self.messages, self.schema, self.schema_name], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(question.encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class EngineReply:
@@ -94,8 +104,15 @@ class EngineReply:
 
 
 class Engine(Protocol):
+    """What the pipeline calls. Its name, factory and capabilities are declared in its `registry.EngineSpec`."""
+
     name: str  # "offline", "openai": recorded in every record's provenance
     model: str
+
+    @property
+    def endpoint(self) -> str | None:
+        """Where cases are sent, as it may be shown; None when nothing leaves the machine."""
+        ...
 
     def prompt_identity(self, prompt: Prompt) -> tuple[str, str]:
         """The (name, hash) recorded as the prompt: the template for an LLM, the rule set for offline."""
@@ -112,3 +129,24 @@ class ModeMemory(Protocol):
     def endpoint_mode(self, endpoint: str, model: str) -> str | None: ...
 
     def remember_mode(self, endpoint: str, model: str, mode: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of `trendsum doctor`'s table."""
+
+    name: str  # "reachable", "model", "mode json_schema", "context"
+    ok: bool
+    detail: str
+
+
+@runtime_checkable
+class Diagnosable(Engine, Protocol):
+    """An engine `trendsum doctor` can check (its spec says `diagnose=True`)."""
+
+    @property
+    def endpoint(self) -> str: ...
+
+    async def diagnose(self, probe: Callable[[], GenerationRequest]) -> list[Check]:
+        """Each check, in order; `probe` builds a real request, for measuring what the instructions take."""
+        ...

@@ -120,6 +120,7 @@ class OfflineEngine:
 
     name = "offline"
     model = RULES_NAME
+    endpoint: str | None = None  # nothing leaves the machine
 
     def prompt_identity(self, prompt: Prompt) -> tuple[str, str]:
         # The engine does not read the prompt template; what shapes its output is this module's rules.

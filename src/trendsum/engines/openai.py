@@ -15,7 +15,6 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,7 +22,7 @@ import openai
 
 from ..errors import ConfigError, ContextExceeded, EngineError, FatalEngineError
 from ..prompts import Prompt
-from .base import EngineReply, GenerationRequest, ModeMemory, Secrets, strip_controls
+from .base import Check, EngineReply, GenerationRequest, ModeMemory, Secrets, strip_controls
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -66,13 +65,6 @@ PROBE_MESSAGES = [
     {"role": "user", "content": 'Reply with this JSON object and nothing else: {"answer": "ok"}'},
 ]
 PROBE_MAX_TOKENS = 32
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
 
 
 def display_url(url: str) -> str:

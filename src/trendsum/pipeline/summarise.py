@@ -1,8 +1,8 @@
 """The pipeline: read, prompt, call the engine, validate, re-ask with the errors, check grounding, queue.
 
 Every engine (and every test double) goes through the production validator: the ask/validate/re-ask loop
-is `structured.validated_call`, shared with the cross-case analysis. Results are committed one by one as they arrive: an interrupted run loses at most
-the calls in flight, and the next run skips what is already done.
+is `structured.validated_call`, shared with the cross-case analysis. Results are committed one by one as they
+arrive: an interrupted run loses at most the calls in flight, and the next run skips what is already done.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from . import chunking
 from ..domain import grounding
+from .. import engines
 from ..engines.base import Engine, EngineReply, GenerationRequest
 from ..queue.identity import assign_ids
 from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
@@ -129,11 +130,7 @@ async def summarise_all(
     on_outcome: Callable[[CaseOutcome], None] = lambda outcome: None,
 ) -> RunReport:
     """Summarise every source with at most `options.concurrency` engine calls in flight."""
-    if engine.name == "offline" and options.language != "en":
-        raise UsageError(
-            f"The offline engine copies sentences from the source, so it cannot write {language_name(options.language)}: "
-            "use an LLM engine (--engine openai) for --language, or leave it at en."
-        )
+    _check_language(engine, options.language)
     report = RunReport()
     lasting = assign_ids(list(sources), store, options.max_bytes)  # ids never move between sources
     sources = [replace(s, case_id=record_id(s.case_id, options.language)) for s in lasting]
@@ -163,6 +160,18 @@ async def summarise_all(
         report.outcomes.append(outcome)
         on_outcome(outcome)
     return report
+
+
+def _check_language(engine: Engine, language: str) -> None:
+    """An engine that cannot write the language must not label its English (or copied) text as that language."""
+    capabilities = engines.capabilities_of(engine)
+    if capabilities.writes(language):
+        return
+    able = " or ".join(f"--engine {spec.name}" for spec in engines.specs() if spec.capabilities.writes(language))
+    instead = f"use an LLM engine ({able}) for --language, or " if able else ""
+    written = ", ".join(sorted(capabilities.languages or ()))
+    raise UsageError(f"The {engine.name} engine {capabilities.languages_because}, so it cannot write "
+                     f"{language_name(language)}: {instead}leave it at {written}.")  # fmt: skip
 
 
 def _duplicates(
@@ -348,7 +357,8 @@ def grounding_problems(checked: Grounding) -> list[str]:
         f"{path}: {why}: {quote!r}"
         for path, point in checked.points.items()
         for quote, why in point.problems()
-    ] or [f"{path}: needs at least one quote from the case study" for path, p in checked.points.items() if not p.supported]
+    ] or [f"{path}: needs at least one quote from the case study"
+          for path, p in checked.points.items() if not p.supported]  # fmt: skip
 
 
 def _reask(problems: list[str]) -> str:
