@@ -65,7 +65,7 @@ def test_shipped_inputs_are_flagged_as_their_readme_says() -> None:
     # the fast paths (stored columns, and SQL on the stored tag) agree with the pure function on every record
     with Store(Path("outputs/trendsum.db")) as store:
         listed = store.rows()
-        fast = criteria.for_rows(store, listed)
+        fast = store.criteria_results(listed)
         truth = {row.id: criteria.evaluate(store.get(row.id).summary) for row in listed}
         assert all(fast[row.id] == truth[row.id] for row in listed)
         for name in [*criteria.BY_NAME, "selected"]:

@@ -2,14 +2,73 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
 import pytest
 from helpers import jsonl, run
 
+from trendsum.domain import criteria
+from trendsum.domain.models import CaseSummary, Point
 from trendsum.queue import migrations
 from trendsum.queue.store import Store
+
+# sha256 of `SELECT type, name, sql FROM sqlite_master ORDER BY name` (each row's repr, one a line) in a fresh queue
+# made by the released migrations (commit 39a3b7c). Released migrations never change what they make: a queue made
+# today must be the queue made then, or an old queue and a new one would differ without a migration saying so.
+RELEASED_SCHEMA_SHA256 = "34d61b79369c35c7b5309132d497cd1d1674394b572ec3fa69b3426dbe559e8b"
+
+
+def schema_dump(db: sqlite3.Connection) -> str:
+    return "\n".join(repr(row) for row in db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name"))
+
+
+def test_a_fresh_queue_has_exactly_the_schema_the_released_migrations_made() -> None:
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    migrations.apply(db)
+    dump = schema_dump(db)
+    assert hashlib.sha256(dump.encode()).hexdigest() == RELEASED_SCHEMA_SHA256, dump
+
+
+MIGRATION_4_CASES = {
+    "selected": {},
+    "old": {"year": 2022},
+    "undated": {"year": None},
+    "no-ai": {"ai_application": None},
+    "ai-weighed": {"ai_application": Point(text="The council considered an AI product but decided not to buy it.",
+                                           evidence=["q"])},  # fmt: skip
+    "bare": {"outcomes": [], "unintended_consequences": [], "lessons": []},
+}
+
+
+def summary(**changes: object) -> CaseSummary:
+    point = Point(text="A point.", evidence=["A quote from the source."])
+    base: dict[str, object] = dict(
+        title="t", organisation="o", nation="Wales", year=2024, trend="harnessing data",
+        ai_application=Point(text="A machine learning model ranked the requests.", evidence=["x y z"]),
+        overview=point, challenges=[point], approach=[point], outcomes=[point],
+        unintended_consequences=[point], lessons=[point],
+    )  # fmt: skip
+    return CaseSummary.model_validate({**base, **changes})
+
+
+def test_migration_4_tags_an_older_queue_as_the_criteria_do() -> None:
+    """m004 carries its own frozen copy of the rules: on records made before it, it must agree with them."""
+    older = sqlite3.connect(":memory:", isolation_level=None)
+    older.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, fn in migrations.MIGRATIONS[:3]:  # a queue as trendsum left it before m004
+        fn(older)
+        older.execute("INSERT INTO migrations VALUES (?, '2025-01-01')", (name,))
+    for record_id, changes in MIGRATION_4_CASES.items():
+        older.execute("INSERT INTO records VALUES (?, 'pending', 1, NULL, 't', NULL, NULL, ?, 'other', 'offline',"
+                      " 0, 0, 'x.md', '', '')", (record_id, summary(**changes).year))  # fmt: skip
+        older.execute("INSERT INTO versions VALUES (?, 1, 'generated', 'engine', ?, '{}', '{}', '[]', '', '', '')",
+                      (record_id, summary(**changes).model_dump_json()))  # fmt: skip
+    assert migrations.apply(older) == [name for name, _ in migrations.MIGRATIONS[3:]]
+    tagged = dict(older.execute("SELECT id, criteria_failed FROM records"))
+    assert tagged == {i: criteria.failed_tag(summary(**changes)) for i, changes in MIGRATION_4_CASES.items()}
+    assert tagged["selected"] == "" and tagged["ai-weighed"] == ",uses-ai," and tagged["bare"].count(",") == 4
 
 
 def test_history_cannot_be_rewritten(cases: Path, db: Path) -> None:

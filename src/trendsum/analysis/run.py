@@ -28,13 +28,14 @@ from ..engines.base import Engine, GenerationRequest
 from ..errors import ReviewError, UsageError
 from ..domain.models import SECTIONS, SECTION_TITLES, CaseStudy, Record, Status, Trend
 from ..prompts import Prompt
+from ..queue import review
+from ..queue.kinds import ANALYSIS
 from ..queue.store import Saved, Store, now
+from ..queue.transitions import APPROVE, REJECT, Actor, ensure_seen, next_status
 from ..pipeline.structured import CallStats, StructuredCallFailed, parse_model, validated_call
 
 DEFAULT_PROMPT = "analyse-v1"
 NEW, UPDATED, UNCHANGED, FAILED, NO_CASES = "new", "updated", "unchanged", "failed", "no approved cases"
-ACCEPTABLE = (Status.PENDING, Status.STALE, Status.REJECTED)
-REJECTABLE = (Status.PENDING, Status.STALE, Status.APPROVED)
 
 
 @dataclass(frozen=True)
@@ -228,37 +229,32 @@ def changed_inputs(store: Store, analysis: Analysis) -> list[str]:
 
 
 def accept(store: Store, analysis_id: str, reviewer: str, note: str | None = None,
-           *, expected_version: int | None = None) -> Saved:  # fmt: skip
-    analysis = analysis_store.get(store, analysis_id)
-    _ensure_version(analysis, expected_version)
-    if analysis.status not in ACCEPTABLE:
-        raise ReviewError(f"{analysis_id} is already {analysis.status}; nothing to accept.")
+           *, expected_version: int | None = None, expected_status: Status | None = None) -> Saved:  # fmt: skip
+    """Approve an analysis as `transitions` allows, unless a case it read changed since (then analyse again)."""
+    analysis = _seen(store, analysis_id, expected_version, expected_status)
+    next_status(Actor.REVIEWER, APPROVE, analysis.status, analysis_id)  # refused before the cases are looked at
     changed = changed_inputs(store, analysis)
     if changed:
         raise ReviewError(
             f"{analysis_id} was made from cases that have changed since ({'; '.join(changed)}). Run "
             f"`trendsum analyse --trend \"{analysis.trend}\"` again and review the new version."
         )
-    return analysis_store.set_status(store, analysis, Status.APPROVED, reviewer, note, "approved")
+    return store.decide(ANALYSIS, analysis_id, APPROVE, reviewer, note, analysis.version, analysis.status)
 
 
 def reject(store: Store, analysis_id: str, reviewer: str, note: str | None,
-           *, expected_version: int | None = None) -> Saved:  # fmt: skip
-    if not note or not note.strip():
-        raise UsageError("Say why with --note: a rejection without a reason cannot be acted on.")
+           *, expected_version: int | None = None, expected_status: Status | None = None) -> Saved:  # fmt: skip
+    reason = review.rejection_reason(note)
+    analysis = _seen(store, analysis_id, expected_version, expected_status)
+    return store.decide(ANALYSIS, analysis_id, REJECT, reviewer, reason, analysis.version, analysis.status)
+
+
+def _seen(store: Store, analysis_id: str, expected_version: int | None, expected_status: Status | None) -> Analysis:
+    """The analysis, if it is still at the version (and status) the reviewer saw: else a ConflictError."""
     analysis = analysis_store.get(store, analysis_id)
-    _ensure_version(analysis, expected_version)
-    if analysis.status not in REJECTABLE:
-        raise ReviewError(f"{analysis_id} is already rejected.")
-    return analysis_store.set_status(store, analysis, Status.REJECTED, reviewer, note.strip(), "rejected")
-
-
-def _ensure_version(analysis: Analysis, expected: int | None) -> None:
-    if expected is not None and expected != analysis.version:
-        raise ReviewError(
-            f"{analysis.id} is at version {analysis.version}, not {expected}: look at it again with "
-            f"`trendsum analyse show {analysis.id}`."
-        )
+    ensure_seen(ANALYSIS.show, analysis_id, expected_version, expected_status, analysis.version, analysis.status,
+                analysis.reviewed_by)  # fmt: skip
+    return analysis
 
 
 def for_report(store: Store, trend: str, language: str) -> tuple[Analysis | None, str | None]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
 from ..queue import review
-from ..domain.models import Status
+from ..queue.store import Saved, Store
 from .render import literal
 from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, engine_line, make_app, translate_errors
 
@@ -156,11 +158,8 @@ def accept_command(
     """
     from ..analysis import run as analysis
 
-    app_ = make_app(db=db, reviewer=reviewer)
-    who = review.reviewer_name(reviewer, app_.settings.reviewer)
-    with app_.store() as store:
-        saved = analysis.accept(store, analysis_id, who, note, expected_version=expect_version)
-    app_.err.print(Text.assemble(f"{saved.record_id} v{saved.version}: approved by ", literal(who)), highlight=False)
+    _decide(db, reviewer, lambda store, who: analysis.accept(store, analysis_id, who, note,
+                                                             expected_version=expect_version))  # fmt: skip
 
 
 @app.command("reject")
@@ -178,9 +177,15 @@ def reject_command(
     """
     from ..analysis import run as analysis
 
+    _decide(db, reviewer, lambda store, who: analysis.reject(store, analysis_id, who, note,
+                                                             expected_version=expect_version))  # fmt: skip
+
+
+def _decide(db: Path | None, reviewer: str | None, decision: Callable[[Store, str], Saved]) -> None:
+    """A reviewer's decision on one analysis, attributed to them, and what it did."""
     app_ = make_app(db=db, reviewer=reviewer)
     who = review.reviewer_name(reviewer, app_.settings.reviewer)
     with app_.store() as store:
-        saved = analysis.reject(store, analysis_id, who, note, expected_version=expect_version)
-    app_.err.print(Text.assemble(f"{saved.record_id} v{saved.version}: {Status.REJECTED} by ", literal(who)),
+        saved = decision(store, who)
+    app_.err.print(Text.assemble(f"{saved.record_id} v{saved.version}: {saved.status} by ", literal(who)),
                    highlight=False)  # fmt: skip

@@ -65,7 +65,7 @@ def list_command(
         filters = dict(trend=trend, nation=nation, engine=engine, meets=meets or (), fails=fails or ())
         page = limit if (limit is not None or as_json) else TABLE_ROWS + 1  # a table of 100,000 rows helps nobody
         rows = store.rows(status or (), limit=page, **filters)
-        checked = criteria.for_rows(store, rows) if as_json else {}
+        checked = store.criteria_results(rows) if as_json else {}
         if as_json:
             for row in rows:  # written straight to the stream: Rich's print_json takes a second per 3,000 lines
                 data = {**row.__dict__, "status": str(row.status), "criteria": checked[row.id].as_dict()}

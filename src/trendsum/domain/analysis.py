@@ -10,7 +10,7 @@ import functools
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,12 @@ ANALYSIS_TITLES = {
     "risks_and_challenges": "Risks and challenges",
     "where_to_start": "Where to start",
     "application_areas": "Application areas",
+}
+# What the engine is asked to put in each section (the field descriptions of the schema it fills)
+ANALYSIS_ASKED = {
+    "risks_and_challenges": "Risks and challenges the cases share or warn about, including unintended consequences.",
+    "where_to_start": "Practical first steps for a body starting similar work, from the cases' lessons and approach.",
+    "application_areas": "Where digital, data and AI were applied: services, functions and problems addressed.",
 }
 
 
@@ -49,15 +55,9 @@ class Finding(_Strict):
 class CrossCaseAnalysis(_Strict):
     """A thematic analysis of the approved case studies of one trend, as the Digital Trends report has it."""
 
-    risks_and_challenges: list[Finding] = Field(
-        description="Risks and challenges the cases share or warn about, including unintended consequences."
-    )
-    where_to_start: list[Finding] = Field(
-        description="Practical first steps for a body starting similar work, from the cases' lessons and approach."
-    )
-    application_areas: list[Finding] = Field(
-        description="Where digital, data and AI were applied: services, functions and problems addressed."
-    )
+    risks_and_challenges: Annotated[list[Finding], Field(description=ANALYSIS_ASKED["risks_and_challenges"])]
+    where_to_start: Annotated[list[Finding], Field(description=ANALYSIS_ASKED["where_to_start"])]
+    application_areas: Annotated[list[Finding], Field(description=ANALYSIS_ASKED["application_areas"])]
 
     def findings(self) -> Iterator[tuple[str, int, Finding]]:
         for section in ANALYSIS_SECTIONS:

@@ -6,22 +6,19 @@ the collection: see `coverage`.) Lessons learnt are not a selection criterion, b
 them, so they are checked too and reported apart.
 
 Listing 100,000 records must not decode 100,000 summaries, so the check runs on `CaseFacts`, the few fields
-it needs, which the store keeps as columns of the records table and `facts_for` reads; `evaluate(summary)` is the same check for a
-summary in hand, and a test keeps the two paths in agreement.
+it needs, which the store keeps as columns of the records table (`Store.criteria_facts` reads them; this module
+runs no SQL of its own); `evaluate(summary)` is the same check for a summary in hand, and a test keeps the two
+paths in agreement.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .models import CaseSummary
-
-if TYPE_CHECKING:  # the store keeps each record's failed criteria (failed_tag), so it imports this module
-    from ..queue.store import RecordRow, Store
 
 FIRST_YEAR = 2023
 
@@ -129,26 +126,13 @@ def evaluate_facts(facts: CaseFacts) -> CriteriaResult:
 
 
 def failed_tag(summary: CaseSummary) -> str:
-    """The criteria a summary fails, as ',unintended,lessons,': a column SQL can filter on with LIKE."""
+    """The criteria a summary fails, as ',unintended,lessons,': a column the store filters on with LIKE."""
     return tag(evaluate(summary))
 
 
 def tag(result: CriteriaResult) -> str:
     failing = result.failing()
     return f",{','.join(failing)}," if failing else ""
-
-
-def sql_filter(meets: Sequence[str], fails: Sequence[str]) -> tuple[list[str], list[str]]:
-    """WHERE clauses (and their arguments) on the records table's `criteria_failed` tag."""
-    clauses: list[str] = []
-    args: list[str] = []
-    for names, negate in ((fails, False), (meets, True)):
-        for name in check_names(names):
-            group = SELECTION if name == "selected" else (name,)
-            any_failed = "(" + " OR ".join("criteria_failed LIKE ?" for _ in group) + ")"
-            clauses.append(f"NOT {any_failed}" if negate else any_failed)
-            args.extend(f"%,{n},%" for n in group)
-    return clauses, args
 
 
 def check_names(names: Iterable[str]) -> list[str]:
@@ -159,27 +143,3 @@ def check_names(names: Iterable[str]) -> list[str]:
         known = ", ".join(BY_NAME)
         raise UsageError(f"Unknown criterion {', '.join(map(repr, unknown))}: choose from {known}, or 'selected'.")
     return names
-
-
-_FACTS_SQL = "SELECT r.id, r.year, r.ai_text, r.outcomes, r.unintended, r.lessons FROM records r"
-
-
-def facts_for(store: Store, rows: Sequence[RecordRow]) -> dict[str, CaseFacts]:
-    """Each listed row's facts, for the version the row shows: columns the store keeps beside the title and
-    trend (migration m004), so no summary is decoded."""
-    if not rows:
-        return {}
-    if len(rows) <= 500:
-        cursor = store.db.execute(_FACTS_SQL + f" WHERE r.id IN ({', '.join('?' * len(rows))})", [r.id for r in rows])
-    else:
-        cursor = store.db.execute(_FACTS_SQL)
-    wanted = {row.id for row in rows}
-    found = {}
-    for record_id, year, ai_text, outcomes, unintended, lessons in cursor:
-        if record_id in wanted:
-            found[record_id] = CaseFacts(year, ai_text, outcomes or 0, unintended or 0, lessons or 0)
-    return found
-
-
-def for_rows(store: Store, rows: Sequence[RecordRow]) -> dict[str, CriteriaResult]:
-    return {record_id: evaluate_facts(facts) for record_id, facts in facts_for(store, rows).items()}

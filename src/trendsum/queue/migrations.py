@@ -6,6 +6,7 @@ so a crash mid-migration leaves the database as it was. Never edit a released mi
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,17 +32,63 @@ def run_script(db: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
 
 
-@migration
-def m001_queue(db: sqlite3.Connection) -> None:
-    run_script(
-        db,
-        """
-        CREATE TABLE records (
+def _review_tables(
+    items: str, versions: str, events: str, key: str, listed: tuple[str, str], kept: str, what: str, tail: str = "",
+    indexes: str = "",
+) -> str:
+    """The three tables of one kind of reviewed item (records in m001, analyses in m003): the items, their versions
+    and their events, with the triggers that keep versions and events as history nobody may rewrite or remove.
+
+    Part of two released migrations, as text SQLite keeps in sqlite_master: it must never produce anything else
+    (tests/test_store.py pins the schema). `listed` are the item's own column lines before and after its review
+    columns, `kept` a version's column lines between its version number and its cache key."""
+    before, after = listed
+    return f"""
+        CREATE TABLE {items} (
             id TEXT PRIMARY KEY,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'stale')),
+{before}            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'stale')),
             current_version INTEGER NOT NULL,
             approved_version INTEGER,
-            -- copies of the current version's fields, so that listing 100,000 records reads no JSON
+{after}            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL{tail}
+        );
+        {indexes}
+        CREATE TABLE {versions} (
+            {key} TEXT NOT NULL REFERENCES {items}(id),
+            version INTEGER NOT NULL,
+{kept}            cache_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY ({key}, version)
+        );
+        CREATE INDEX {versions}_cache ON {versions}(cache_key);
+
+        CREATE TABLE {events} (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            {key} TEXT NOT NULL REFERENCES {items}(id),
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            note TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX {events}_{key.removesuffix("_id")} ON {events}({key}, id);
+
+        CREATE TRIGGER {versions}_no_update BEFORE UPDATE ON {versions}
+            BEGIN SELECT RAISE(ABORT, '{what}versions are never overwritten'); END;
+        CREATE TRIGGER {versions}_no_delete BEFORE DELETE ON {versions}
+            BEGIN SELECT RAISE(ABORT, '{what}versions are never deleted'); END;
+        CREATE TRIGGER {events}_no_update BEFORE UPDATE ON {events}
+            BEGIN SELECT RAISE(ABORT, '{what}events are append-only'); END;
+        CREATE TRIGGER {events}_no_delete BEFORE DELETE ON {events}
+            BEGIN SELECT RAISE(ABORT, '{what}events are append-only'); END;
+        """
+
+
+@migration
+def m001_queue(db: sqlite3.Connection) -> None:
+    records = (
+        "",
+        """            -- copies of the current version's fields, so that listing 100,000 records reads no JSON
             title TEXT NOT NULL,
             organisation TEXT,
             nation TEXT,
@@ -51,49 +98,22 @@ def m001_queue(db: sqlite3.Connection) -> None:
             grounded INTEGER NOT NULL,
             points INTEGER NOT NULL,
             source_path TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE INDEX records_status ON records(status, id);
-        CREATE INDEX records_trend ON records(trend, id);
-
-        CREATE TABLE versions (
-            record_id TEXT NOT NULL REFERENCES records(id),
-            version INTEGER NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('generated', 'edited')),
+""",
+    )
+    kept = """            kind TEXT NOT NULL CHECK (kind IN ('generated', 'edited')),
             author TEXT NOT NULL,
             summary TEXT NOT NULL,
             grounding TEXT NOT NULL,
             provenance TEXT NOT NULL,
             flags TEXT NOT NULL DEFAULT '[]',
             source_sha256 TEXT NOT NULL,
-            cache_key TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (record_id, version)
-        );
-        CREATE INDEX versions_cache ON versions(cache_key);
-
-        CREATE TABLE events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            record_id TEXT NOT NULL REFERENCES records(id),
-            version INTEGER NOT NULL,
-            action TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            note TEXT,
-            at TEXT NOT NULL
-        );
-        CREATE INDEX events_record ON events(record_id, id);
-
-        -- versions and events are history: nothing may rewrite or remove them
-        CREATE TRIGGER versions_no_update BEFORE UPDATE ON versions
-            BEGIN SELECT RAISE(ABORT, 'versions are never overwritten'); END;
-        CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
-            BEGIN SELECT RAISE(ABORT, 'versions are never deleted'); END;
-        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-
+"""
+    indexes = ("CREATE INDEX records_status ON records(status, id);\n"
+               "        CREATE INDEX records_trend ON records(trend, id);")  # fmt: skip
+    run_script(db, _review_tables("records", "versions", "events", "record_id", records, kept, "", indexes=indexes))
+    run_script(
+        db,
+        """
         CREATE TABLE failures (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             case_id TEXT NOT NULL,
@@ -158,56 +178,14 @@ def m002_endpoint_modes(db: sqlite3.Connection) -> None:
 @migration
 def m003_analyses(db: sqlite3.Connection) -> None:
     """Cross-case analyses per trend and language: reviewed and versioned like records, kept forever."""
-    run_script(
-        db,
-        """
-        CREATE TABLE analyses (
-            id TEXT PRIMARY KEY,
-            trend TEXT NOT NULL,
-            language TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'stale')),
-            current_version INTEGER NOT NULL,
-            approved_version INTEGER,
-            engine TEXT NOT NULL,
-            cases INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE (trend, language)
-        );
-
-        CREATE TABLE analysis_versions (
-            analysis_id TEXT NOT NULL REFERENCES analyses(id),
-            version INTEGER NOT NULL,
-            author TEXT NOT NULL,
-            body TEXT NOT NULL,
-            provenance TEXT NOT NULL,
-            cache_key TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (analysis_id, version)
-        );
-        CREATE INDEX analysis_versions_cache ON analysis_versions(cache_key);
-
-        CREATE TABLE analysis_events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            analysis_id TEXT NOT NULL REFERENCES analyses(id),
-            version INTEGER NOT NULL,
-            action TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            note TEXT,
-            at TEXT NOT NULL
-        );
-        CREATE INDEX analysis_events_analysis ON analysis_events(analysis_id, id);
-
-        CREATE TRIGGER analysis_versions_no_update BEFORE UPDATE ON analysis_versions
-            BEGIN SELECT RAISE(ABORT, 'analysis versions are never overwritten'); END;
-        CREATE TRIGGER analysis_versions_no_delete BEFORE DELETE ON analysis_versions
-            BEGIN SELECT RAISE(ABORT, 'analysis versions are never deleted'); END;
-        CREATE TRIGGER analysis_events_no_update BEFORE UPDATE ON analysis_events
-            BEGIN SELECT RAISE(ABORT, 'analysis events are append-only'); END;
-        CREATE TRIGGER analysis_events_no_delete BEFORE DELETE ON analysis_events
-            BEGIN SELECT RAISE(ABORT, 'analysis events are append-only'); END;
-        """,
+    analyses = (
+        "            trend TEXT NOT NULL,\n            language TEXT NOT NULL,\n",
+        "            engine TEXT NOT NULL,\n            cases INTEGER NOT NULL,\n",
     )
+    kept = "            author TEXT NOT NULL,\n            body TEXT NOT NULL,\n            provenance TEXT NOT NULL,\n"
+    script = _review_tables("analyses", "analysis_versions", "analysis_events", "analysis_id", analyses, kept,
+                            "analysis ", ",\n            UNIQUE (trend, language)")  # fmt: skip
+    run_script(db, script)
 
 
 @migration
@@ -234,13 +212,38 @@ def m004_criteria_facts(db: sqlite3.Connection) -> None:
                        WHERE v.record_id = records.id AND v.version = records.current_version);
         """,
     )
-    from ..domain import criteria  # the rules live there; a change to them needs a migration that recomputes the tags
-
     rows = db.execute("SELECT id, year, ai_text, outcomes, unintended, lessons FROM records").fetchall()
-    db.executemany(
-        "UPDATE records SET criteria_failed = ? WHERE id = ?",
-        [(criteria.tag(criteria.evaluate_facts(criteria.CaseFacts(*facts))), record_id) for record_id, *facts in rows],
-    )
+    db.executemany("UPDATE records SET criteria_failed = ? WHERE id = ?",
+                   [(_m004_failed_tag(*facts), record_id) for record_id, *facts in rows])  # fmt: skip
+
+
+# The selection criteria as they stood when m004 was released, frozen here: a migration must compute the same
+# tags whenever it runs, so it never calls the live rules in domain/criteria.py, which may change (a change to
+# them needs a new migration that recomputes the tags).
+_M004_NOT_ADOPTED = re.compile(
+    r"\b(?:decided|chose|opted|elected|agreed)\s+(?:deliberately\s+)?(?:not\s+to|against)\b|"
+    r"\bconsidered\b[^.;]*\bbut\b|\bdid\s+not\s+(?:use|adopt|buy|deploy)\b|\bnot\s+to\s+use\b|\bruled\s+out\b|"
+    r"\bwithout\s+(?:using\s+)?(?:any\s+)?(?:AI|artificial intelligence|machine learning)\b|"
+    r"\bbesl(?:oot|oten)\s+(?:bewust\s+)?(?:geen|niet)\b|\boverwogen\b[^.;]*\bmaar\b",
+    re.I,
+)
+
+
+def _m004_failed_tag(year: int | None, ai_text: str | None, outcomes: int, unintended: int, lessons: int) -> str:
+    """The criteria a record fails, as ',unintended,lessons,', in the order from-2023, uses-ai, outcomes,
+    unintended, lessons."""
+    failing = [
+        name
+        for name, failed in (
+            ("from-2023", year is None or year < 2023),
+            ("uses-ai", ai_text is None or bool(_M004_NOT_ADOPTED.search(ai_text))),
+            ("outcomes", not outcomes),
+            ("unintended", not unintended),
+            ("lessons", not lessons),
+        )
+        if failed
+    ]
+    return f",{','.join(failing)}," if failing else ""
 
 
 @migration

@@ -1,6 +1,7 @@
-"""Review rules: who may move a record from what to what. Status only ever changes through these functions,
-called by a person's command; nothing an engine or a source says can reach them. Also the audit trail's
-reading side: every version, who made it, and what changed."""
+"""Review of records: a person's accept, reject and edit, checked against `transitions` (who may move an item
+from what to what, for records and analyses alike). Status only ever changes through these functions, called by
+a person's command; nothing an engine or a source says can reach them. Also the audit trail's reading side:
+every version, who made it, and what changed."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import editing
 from ..domain import grounding
-from ..errors import ConflictError, IngestError, ReviewError, UsageError
-from ..ingest import Source, read_case
 from ..domain.models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
+from ..errors import IngestError, ReviewError, UsageError
+from ..ingest import Source, read_case
+from . import editing
+from .kinds import RECORD
 from .store import Saved, Store
+from .transitions import APPROVE, REJECT, Actor, allowed_from, ensure_seen, next_status
 
-ACCEPTABLE = (Status.PENDING, Status.STALE, Status.REJECTED)
-REJECTABLE = (Status.PENDING, Status.STALE, Status.APPROVED)
+ACCEPTABLE = allowed_from(APPROVE)
+REJECTABLE = allowed_from(REJECT)
 
 
 def reviewer_name(given: str | None, configured: str | None = None) -> str:
@@ -44,15 +47,14 @@ def accept(
 ) -> Saved:
     record = store.get(record_id)
     ensure_unchanged(record, expected_version, expected_status)
-    if record.status not in ACCEPTABLE:
-        raise ReviewError(f"{record_id} is already {record.status}; nothing to accept.")
+    next_status(Actor.REVIEWER, APPROVE, record.status, record_id)  # refused before the grounding is looked at
     unsupported = unsupported_points(record)
     if unsupported and not allow_ungrounded:
         raise ReviewError(
             f"{record_id} has {unsupported} point(s) whose quotes are not in the source. Check them with "
             f"`trendsum show {record_id}`, edit them, or accept anyway with --allow-ungrounded."
         )
-    return _set_status(store, record, Status.APPROVED, reviewer, note, "approved")
+    return store.decide(RECORD, record_id, APPROVE, reviewer, note, record.version, record.status)
 
 
 def reject(
@@ -64,13 +66,17 @@ def reject(
     expected_version: int | None = None,
     expected_status: Status | None = None,
 ) -> Saved:
-    if not note or not note.strip():
-        raise UsageError("Say why with --note: a rejection without a reason cannot be acted on.")
+    reason = rejection_reason(note)
     record = store.get(record_id)
     ensure_unchanged(record, expected_version, expected_status)
-    if record.status not in REJECTABLE:
-        raise ReviewError(f"{record_id} is already rejected.")
-    return _set_status(store, record, Status.REJECTED, reviewer, note.strip(), "rejected")
+    return store.decide(RECORD, record_id, REJECT, reviewer, reason, record.version, record.status)
+
+
+def rejection_reason(note: str | None) -> str:
+    """A rejection of anything (a record, an analysis) says why: the note, or a UsageError."""
+    if not note or not note.strip():
+        raise UsageError("Say why with --note: a rejection without a reason cannot be acted on.")
+    return note.strip()
 
 
 def unsupported_points(record: Record) -> int:
@@ -202,30 +208,7 @@ def version_history(store: Store, record_id: str) -> list[VersionEntry]:
     return entries
 
 
-def _set_status(store: Store, seen: Record, status: Status, reviewer: str, note: str | None, action: str) -> Saved:
-    """The record must still be at the version *and status* the decision was made on."""
-    try:
-        return store.set_status(seen.id, seen.version, status, reviewer, note, action, expected_status=seen.status)
-    except ConflictError:
-        raise ConflictError(_changed_message(seen.id, seen.version, seen.status, store.get(seen.id))) from None
-
-
 def ensure_unchanged(record: Record, expected_version: int | None, expected_status: Status | None = None) -> None:
     """Raise ConflictError unless the record is still at the version (and status) the caller saw."""
-    if (expected_version is not None and expected_version != record.version) or (
-        expected_status is not None and expected_status != record.status
-    ):
-        seen_version = record.version if expected_version is None else expected_version
-        raise ConflictError(_changed_message(record.id, seen_version, expected_status, record))
-
-
-def _changed_message(record_id: str, version: int, status: Status | None, current: Record) -> str:
-    latest = ""
-    if current.reviewed_by and current.status in (Status.APPROVED, Status.REJECTED):
-        latest = f", {current.status} by {current.reviewed_by}"
-    return (
-        f"{record_id} changed while you were reviewing it: you saw version {version}"
-        f"{f' ({status})' if status else ''}, it is now "
-        f"version {current.version} ({current.status}{latest}); someone changed it. Look at it again with "
-        f"`trendsum show {record_id}` and repeat your action if it still stands."
-    )
+    ensure_seen(RECORD.show, record.id, expected_version, expected_status, record.version, record.status,
+                record.reviewed_by)  # fmt: skip

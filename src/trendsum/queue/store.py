@@ -12,19 +12,23 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-from ..domain import criteria
-from . import migrations
 from ..config import DEFAULT_DB
-from ..errors import ConflictError, QueueError, QueueNotFound, RecordNotFound, UsageError
-from ..ingest import storable
+from ..domain import criteria
+from ..domain.criteria import CaseFacts, CriteriaResult
 from ..domain.models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
+from ..errors import ConflictError, QueueError, QueueNotFound, UsageError
+from ..ingest import storable
+from . import migrations
+from .kinds import RECORD, Kind
+from .transitions import EDIT, GENERATE, Actor, approved_version, changed_message, next_status
 
 
 
@@ -50,6 +54,16 @@ class RecordRow:
     points: int
     source_path: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """An item's review state, from its kind's items table alone."""
+
+    id: str
+    status: Status
+    version: int  # the current one
+    approved_version: int | None
 
 
 @dataclass(frozen=True)
@@ -258,69 +272,32 @@ class Store:
         same cache key exists (another run made it meanwhile) or, with `force`, when the current version already
         says exactly this.
         """
-        at = now().isoformat()
-        with self.transaction() as db:
+        body = summary.model_dump_json()
+
+        def already(db: sqlite3.Connection) -> bool:
             if force:
-                same = db.execute(
-                    "SELECT 1 FROM records r JOIN versions v ON v.record_id = r.id AND v.version = r.current_version"
-                    " WHERE r.id = ? AND v.cache_key = ? AND v.summary = ?",
-                    (record_id, cache_key, summary.model_dump_json()),
-                ).fetchone()
-            else:
-                same = _already_made(db, record_id, cache_key, provenance.source_sha256)
-            if same:
-                current = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,))
-                version, status = current.fetchone()
-                return Saved(record_id, version, parse_status(status), created=False, unchanged=True)
-            row = db.execute("SELECT current_version, status FROM records WHERE id = ?", (record_id,)).fetchone()
-            if row is None:
-                version, status, created = 1, Status.PENDING, True
-            else:
-                version = row[0] + 1
-                status = Status.STALE if row[1] in (Status.APPROVED, Status.STALE) else Status.PENDING
-                created = False
-            fields = _denormalised(summary, grounding, provenance)
-            if created:
-                db.execute(
-                    f"INSERT INTO records (id, status, current_version, {', '.join(fields)}, created_at, updated_at)"
-                    f" VALUES (?, ?, ?, {', '.join('?' * len(fields))}, ?, ?)",
-                    (record_id, status, version, *fields.values(), at, at),
-                )
-            else:
-                assignments = ", ".join(f"{name} = ?" for name in fields)
-                db.execute(
-                    f"UPDATE records SET status = ?, current_version = ?, {assignments}, updated_at = ? WHERE id = ?",
-                    (status, version, *fields.values(), at, record_id),
-                )
-            self._insert_version(db, record_id, version, "generated", "engine", summary, grounding, provenance,
-                                 cache_key, flags, at)  # fmt: skip
-            action = "created" if created else ("stale" if status == Status.STALE else "regenerated")
-            note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
-            self._event(db, record_id, version, action, f"engine:{provenance.engine}", note, at)
-        return Saved(record_id, version, status, created)
+                return current_is(db, RECORD, record_id, cache_key, body)
+            return _already_made(db, record_id, cache_key, provenance.source_sha256)
+
+        note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
+        return self.add_version(
+            RECORD, record_id, Actor.PIPELINE, GENERATE, f"engine:{provenance.engine}", note,
+            _version_columns("generated", "engine", body, grounding, provenance, cache_key, flags),
+            _denormalised(summary, grounding, provenance), unchanged_if=already,
+        )  # fmt: skip
 
     def save_edit(
         self, record_id: str, expected_version: int, summary: CaseSummary, grounding: Grounding, reviewer: str,
         note: str | None,
     ) -> Saved:  # fmt: skip
         """A reviewer's edit: a new version attributed to them, back to pending; the model's text stays."""
-        at = now().isoformat()
-        with self.transaction() as db:
-            current = self._current_for_update(db, record_id, expected_version)
-            version = current.version + 1
-            provenance = current.provenance
-            cache_key = f"edit:{record_id}:{version}"
-            self._insert_version(db, record_id, version, "edited", reviewer, summary, grounding, provenance,
-                                 cache_key, current.flags, at)  # fmt: skip
-            fields = _denormalised(summary, grounding, provenance)
-            assignments = ", ".join(f"{name} = ?" for name in fields)
-            status = Status.STALE if current.status in (Status.APPROVED, Status.STALE) else Status.PENDING
-            db.execute(
-                f"UPDATE records SET status = ?, current_version = ?, {assignments}, updated_at = ? WHERE id = ?",
-                (status, version, *fields.values(), at, record_id),
-            )
-            self._event(db, record_id, version, "edited", reviewer, note, at)
-        return Saved(record_id, version, status, created=False)
+        with self.transaction():  # the version read and the version written under one lock
+            current = self.get(record_id)
+            columns = _version_columns("edited", reviewer, summary.model_dump_json(), grounding, current.provenance,
+                                       f"edit:{record_id}:{current.version + 1}", current.flags)  # fmt: skip
+            return self.add_version(RECORD, record_id, Actor.REVIEWER, EDIT, reviewer, note, columns,
+                                    _denormalised(summary, grounding, current.provenance),
+                                    expected_version=expected_version)  # fmt: skip
 
     def set_status(
         self,
@@ -332,28 +309,125 @@ class Store:
         action: str,
         expected_status: Status | None = None,
     ) -> Saved:
-        """Move a record to a new review status, if nobody changed it since it was read.
+        """Move a record to a new review status, if nobody changed it since it was read (see `decide`)."""
+        saved = self.decide(RECORD, record_id, action, reviewer, note, expected_version, expected_status)
+        if saved.status != status:
+            raise ValueError(f"{action!r} moves a record to {saved.status}, not {status}")  # a caller's bug
+        return saved
 
-        Accepting or rejecting does not make a new version, so a reviewer's decision also names the status it
-        was made on: two reviewers who both saw a record pending cannot overwrite each other.
+    # -- any kind of item (kinds.py): versions, review decisions, history --------------------------------------
+
+    def add_version(
+        self,
+        kind: Kind,
+        item_id: str,
+        actor: Actor,
+        action: str,
+        author: str,
+        note: str | None,
+        columns: dict[str, object],
+        fields: dict[str, object],
+        *,
+        expected_version: int | None = None,
+        unchanged_if: Callable[[sqlite3.Connection], bool] | None = None,
+    ) -> Saved:
+        """Add the next version of an item (or a new item) and move its status as `transitions` says.
+
+        `columns` are the version's own (besides id, version and created_at), `fields` the item's listing columns
+        copied from it. With `expected_version`, someone else's newer version is a ConflictError; nothing is
+        written (`unchanged`) when `unchanged_if` says, under the same lock, that this version exists already.
+        """
+        at = now().isoformat()
+        with self.transaction() if not self.db.in_transaction else _joined(self.db) as db:
+            head = _head(db, kind, item_id)
+            if unchanged_if is not None and head is not None and unchanged_if(db):
+                return Saved(item_id, head.version, head.status, created=False, unchanged=True)
+            if expected_version is not None:
+                if head is None:
+                    raise kind.not_found(item_id, self.close_ids(item_id, kind=kind))
+                self._ensure_seen(db, kind, head, expected_version, None)
+            status = next_status(actor, action, head.status if head else None, item_id)
+            version = 1 if head is None else head.version + 1
+            listed = {"status": status, "current_version": version, **fields, "updated_at": at}
+            if head is None:
+                listed = {"id": item_id, **listed, "created_at": at}
+                db.execute(f"INSERT INTO {kind.items} ({', '.join(listed)}) VALUES ({', '.join('?' * len(listed))})",
+                           list(listed.values()))  # fmt: skip
+            else:
+                db.execute(f"UPDATE {kind.items} SET {', '.join(f'{n} = ?' for n in listed)} WHERE id = ?",
+                           [*listed.values(), item_id])  # fmt: skip
+            row = {kind.key: item_id, "version": version, **columns, "created_at": at}
+            db.execute(f"INSERT INTO {kind.versions} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                       list(row.values()))  # fmt: skip
+            if action == GENERATE:
+                action = "created" if head is None else ("stale" if status == Status.STALE else "regenerated")
+            _event(db, kind, item_id, version, action, author, note, at)
+        return Saved(item_id, version, status, created=head is None)
+
+    def decide(
+        self,
+        kind: Kind,
+        item_id: str,
+        action: str,
+        reviewer: str,
+        note: str | None,
+        expected_version: int,
+        expected_status: Status | None = None,
+    ) -> Saved:
+        """A reviewer's decision (`transitions`: approved, rejected) on the version, *and status*, they saw.
+
+        Accepting or rejecting makes no new version, so the decision also names the status it was made on: two
+        reviewers who both saw an item pending cannot overwrite each other.
         """
         at = now().isoformat()
         with self.transaction() as db:
-            current = self._current_for_update(db, record_id, expected_version)
-            if expected_status is not None and current.status != expected_status:
-                raise ConflictError(
-                    f"{record_id} changed while you were reviewing it: you saw it {expected_status}, it is now "
-                    f"{current.status}{f' by {current.reviewed_by}' if current.reviewed_by else ''}."
-                )
-            approved = current.version if status == Status.APPROVED else current.approved_version
-            if status == Status.REJECTED:
-                approved = None
+            head = _head(db, kind, item_id)
+            if head is None:
+                raise kind.not_found(item_id, self.close_ids(item_id, kind=kind))
+            self._ensure_seen(db, kind, head, expected_version, expected_status)
+            status = next_status(Actor.REVIEWER, action, head.status, item_id)
             db.execute(
-                "UPDATE records SET status = ?, approved_version = ?, updated_at = ? WHERE id = ?",
-                (status, approved, at, record_id),
+                f"UPDATE {kind.items} SET status = ?, approved_version = ?, updated_at = ? WHERE id = ?",
+                (status, approved_version(action, head.version, head.approved_version), at, item_id),
             )
-            self._event(db, record_id, current.version, action, reviewer, note, at)
-        return Saved(record_id, current.version, status, created=False)
+            _event(db, kind, item_id, head.version, action, reviewer, note, at)
+        return Saved(item_id, head.version, status, created=False)
+
+    def _ensure_seen(self, db: sqlite3.Connection, kind: Kind, head: Head, version: int,
+                     status: Status | None) -> None:  # fmt: skip
+        if head.version != version or (status is not None and head.status != status):
+            review = _last_review(db, kind, head.id)
+            raise ConflictError(changed_message(kind.show, head.id, version, status, head.version, head.status,
+                                                review[0] if review else None))  # fmt: skip
+
+    def head(self, kind: Kind, item_id: str) -> Head:
+        """An item's status and versions, or the kind's not-found error."""
+        head = _head(self.db, kind, item_id)
+        if head is None:
+            raise kind.not_found(item_id, self.close_ids(item_id, kind=kind))
+        return head
+
+    def version_of(self, kind: Kind, head: Head, version: int | None, columns: str) -> tuple[int, tuple[Any, ...]]:
+        """(the version wanted, or the current one; those columns of its row)."""
+        wanted = head.version if version is None else version
+        row = self.db.execute(
+            f"SELECT {columns} FROM {kind.versions} WHERE {kind.key} = ? AND version = ?", (head.id, wanted)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"{head.id} has no version {wanted}: its versions are 1 to {head.version}.")
+        return wanted, row
+
+    def last_review(self, kind: Kind, item_id: str) -> tuple[str, datetime, str | None] | None:
+        """(who, when, note) of the latest approval or rejection."""
+        review = _last_review(self.db, kind, item_id)
+        return (review[0], datetime.fromisoformat(review[1]), review[2]) if review else None
+
+    def cached_version(self, kind: Kind, item_id: str, cache_key: str) -> int | None:
+        """The latest version made with this cache key (same inputs, prompt, engine and model), if any."""
+        row = self.db.execute(
+            f"SELECT max(version) FROM {kind.versions} WHERE {kind.key} = ? AND cache_key = ?", (item_id, cache_key)
+        ).fetchone()
+        return row[0] if row else None
 
     def add_failure(self, case_id: str, source_path: str, reason: str, attempts: int, last_raw: str | None) -> None:
         """Keep a failure for diagnosis. One that cost no engine call (an unreadable file) creates no queue: it is
@@ -415,7 +489,7 @@ class Store:
         ).fetchall()
         for record_id, version in records:
             self.db.execute("UPDATE records SET source_path = ? WHERE id = ?", (storable(shown or path), record_id))
-            self._event(self.db, record_id, version, "moved", "trendsum", note, at)
+            _event(self.db, RECORD, record_id, version, "moved", "trendsum", note, at)
 
     def endpoint_mode(self, endpoint: str, model: str) -> str | None:
         row = self.db.execute(
@@ -433,38 +507,6 @@ class Store:
                 " ON CONFLICT (endpoint, model) DO UPDATE SET mode = excluded.mode, detected_at = excluded.detected_at",
                 (endpoint, model, mode, now().isoformat()),
             )
-
-    def _current_for_update(self, db: sqlite3.Connection, record_id: str, expected_version: int) -> Record:
-        record = self.get(record_id)
-        if record.version != expected_version:
-            raise ConflictError(
-                f"{record_id} changed while you were reviewing it: you saw version {expected_version}, "
-                f"it is now at version {record.version} ({record.status}). Look at it again with "
-                f"`trendsum show {record_id}` and repeat your action if it still stands."
-            )
-        return record
-
-    @staticmethod
-    def _insert_version(
-        db: sqlite3.Connection, record_id: str, version: int, kind: str, author: str, summary: CaseSummary,
-        grounding: Grounding, provenance: Provenance, cache_key: str, flags: Sequence[str], at: str,
-    ) -> None:  # fmt: skip
-        db.execute(
-            "INSERT INTO versions (record_id, version, kind, author, summary, grounding, provenance, flags,"
-            " source_sha256, cache_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record_id, version, kind, author, summary.model_dump_json(), grounding.model_dump_json(),
-                provenance.model_dump_json(), json.dumps(list(flags)), provenance.source_sha256, cache_key, at,
-            ),
-        )  # fmt: skip
-
-    @staticmethod
-    def _event(db: sqlite3.Connection, record_id: str, version: int, action: str, actor: str,
-               note: str | None, at: str) -> None:  # fmt: skip
-        db.execute(
-            "INSERT INTO events (record_id, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (record_id, version, action, actor, note, at),
-        )
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -496,6 +538,34 @@ class Store:
             args,
         ).fetchall()
 
+    @staticmethod
+    def where(statuses: Sequence[Status], alike: dict[str, str | None],
+              equal: dict[str, str | None]) -> tuple[str, list[object]]:  # fmt: skip
+        """A WHERE clause for any kind's items table (see `where_clauses`), empty when nothing is asked."""
+        clauses, args = where_clauses(statuses, alike, equal)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def criteria_facts(self, rows: Sequence[RecordRow]) -> dict[str, CaseFacts]:
+        """Each listed row's criteria facts, for the version the row shows: columns kept beside the title and
+        trend (migration m004), so no summary is decoded."""
+        if not rows:
+            return {}
+        sql = "SELECT id, year, ai_text, outcomes, unintended, lessons FROM records"
+        if len(rows) <= 500:
+            cursor = self.db.execute(sql + f" WHERE id IN ({', '.join('?' * len(rows))})", [r.id for r in rows])
+        else:
+            cursor = self.db.execute(sql)
+        wanted = {row.id for row in rows}
+        return {
+            record_id: CaseFacts(year, ai_text, outcomes or 0, unintended or 0, lessons or 0)
+            for record_id, year, ai_text, outcomes, unintended, lessons in cursor
+            if record_id in wanted
+        }
+
+    def criteria_results(self, rows: Sequence[RecordRow]) -> dict[str, CriteriaResult]:
+        """The selection criteria of each listed row (without decoding a summary)."""
+        return {record_id: criteria.evaluate_facts(facts) for record_id, facts in self.criteria_facts(rows).items()}
+
     def count(
         self,
         statuses: Sequence[Status] = (),
@@ -509,45 +579,32 @@ class Store:
         return self.db.execute(f"SELECT count(*) FROM records{where}", args).fetchone()[0]
 
     def get(self, record_id: str, version: int | None = None) -> Record:
-        head = self.db.execute(
-            "SELECT status, current_version, approved_version, source_path FROM records WHERE id = ?", (record_id,)
-        ).fetchone()
-        if head is None:
-            raise RecordNotFound(record_id, self.close_ids(record_id))
-        status, current, approved_version, source_path = head
-        wanted = current if version is None else version
-        row = self.db.execute(
-            "SELECT author, summary, grounding, provenance, flags FROM versions WHERE record_id = ? AND version = ?",
-            (record_id, wanted),
-        ).fetchone()
-        if row is None:
-            raise UsageError(f"{record_id} has no version {wanted}: its versions are 1 to {current}.")
+        head = self.head(RECORD, record_id)
+        wanted, row = self.version_of(RECORD, head, version, "author, summary, grounding, provenance, flags")
         provenance = Provenance.model_validate_json(row[3])
-        if wanted == current and source_path != provenance.source_path:  # the file moved since (identity.py)
-            provenance = provenance.model_copy(update={"source_path": source_path})
-        review = self.db.execute(
-            "SELECT actor, at, note FROM events WHERE record_id = ? AND action IN ('approved', 'rejected')"
-            " ORDER BY id DESC LIMIT 1",
-            (record_id,),
-        ).fetchone()
+        if wanted == head.version:  # the file may have moved since (identity.py)
+            source_path = self.db.execute("SELECT source_path FROM records WHERE id = ?", (record_id,)).fetchone()[0]
+            if source_path != provenance.source_path:
+                provenance = provenance.model_copy(update={"source_path": source_path})
+        review = self.last_review(RECORD, record_id)
         return Record(
             id=record_id,
             version=wanted,
-            status=parse_status(status),
+            status=head.status,
             summary=CaseSummary.model_validate_json(row[1]),
             grounding=Grounding.model_validate_json(row[2]),
             provenance=provenance,
             author=row[0],
             flags=json.loads(row[4]),
-            approved_version=approved_version,
+            approved_version=head.approved_version,
             reviewed_by=review[0] if review else None,
-            reviewed_at=datetime.fromisoformat(review[1]) if review else None,
+            reviewed_at=review[1] if review else None,
             review_note=review[2] if review else None,
         )
 
-    def close_ids(self, wanted: str, most: int = 3) -> list[str]:
+    def close_ids(self, wanted: str, most: int = 3, *, kind: Kind = RECORD) -> list[str]:
         """Ids like a mistyped one, for the error message: ones containing it first, then similar spellings."""
-        ids = [row[0] for row in self.db.execute("SELECT id FROM records ORDER BY id")]
+        ids = [row[0] for row in self.db.execute(f"SELECT id FROM {kind.items} ORDER BY id")]
         containing = [i for i in ids if wanted.lower() in i][:most]
         similar = difflib.get_close_matches(wanted.lower(), ids, n=most, cutoff=0.6)
         return list(dict.fromkeys(containing + similar))[:most]
@@ -558,12 +615,14 @@ class Store:
             version = row.approved_version if approved_text and row.status == Status.STALE else None
             yield self.get(row.id, version)
 
-    def events(self, record_id: str) -> list[ReviewEvent]:
-        self.get(record_id)  # raises RecordNotFound for an unknown id
+    def events(self, record_id: str, *, kind: Kind = RECORD) -> list[ReviewEvent]:
+        """An item's history, oldest first (`record_id` names an analysis too, with `kind`)."""
+        self.head(kind, record_id)  # the kind's not-found error for an unknown id
         return [
             ReviewEvent(record_id=r[0], version=r[1], action=r[2], reviewer=r[3], note=r[4], at=r[5])
             for r in self.db.execute(
-                "SELECT record_id, version, action, actor, note, at FROM events WHERE record_id = ? ORDER BY id",
+                f"SELECT {kind.key}, version, action, actor, note, at FROM {kind.events} WHERE {kind.key} = ?"
+                " ORDER BY id",
                 (record_id,),
             )
         ]
@@ -656,6 +715,53 @@ def _already_made(db: sqlite3.Connection, record_id: str, cache_key: str, sha256
     return bool(row[0])
 
 
+def _head(db: sqlite3.Connection, kind: Kind, item_id: str) -> Head | None:
+    row = db.execute(
+        f"SELECT status, current_version, approved_version FROM {kind.items} WHERE id = ?", (item_id,)
+    ).fetchone()
+    return Head(item_id, parse_status(row[0]), row[1], row[2]) if row else None
+
+
+def _last_review(db: sqlite3.Connection, kind: Kind, item_id: str) -> tuple[str, str, str | None] | None:
+    return db.execute(
+        f"SELECT actor, at, note FROM {kind.events} WHERE {kind.key} = ? AND action IN ('approved', 'rejected')"
+        " ORDER BY id DESC LIMIT 1",
+        (item_id,),
+    ).fetchone()
+
+
+def _event(db: sqlite3.Connection, kind: Kind, item_id: str, version: int, action: str, actor: str,
+           note: str | None, at: str) -> None:  # fmt: skip
+    db.execute(
+        f"INSERT INTO {kind.events} ({kind.key}, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+        (item_id, version, action, actor, note, at),
+    )
+
+
+def current_is(db: sqlite3.Connection, kind: Kind, item_id: str, cache_key: str, body: str | None = None) -> bool:
+    """Whether the item's current version was made with this cache key (and, given, says exactly `body`)."""
+    return db.execute(
+        f"SELECT 1 FROM {kind.items} i JOIN {kind.versions} v ON v.{kind.key} = i.id AND v.version = i.current_version"
+        f" WHERE i.id = ? AND v.cache_key = ? AND (? IS NULL OR v.{kind.body} = ?)",
+        (item_id, cache_key, body, body),
+    ).fetchone() is not None
+
+
+@contextmanager
+def _joined(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The transaction a caller already holds."""
+    yield db
+
+
+def _version_columns(kind: str, author: str, summary: str, grounding: Grounding, provenance: Provenance,
+                     cache_key: str, flags: Sequence[str]) -> dict[str, object]:  # fmt: skip
+    return {
+        "kind": kind, "author": author, "summary": summary, "grounding": grounding.model_dump_json(),
+        "provenance": provenance.model_dump_json(), "flags": json.dumps(list(flags)),
+        "source_sha256": provenance.source_sha256, "cache_key": cache_key,
+    }  # fmt: skip
+
+
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -689,23 +795,38 @@ def _filters(
     meets: Sequence[str] = (),
     fails: Sequence[str] = (),
 ) -> tuple[str, list[object]]:
+    clauses, args = where_clauses(statuses, {"trend": trend, "nation": nation, "engine": engine}, {}, ids)
+    for names, negate in ((fails, False), (meets, True)):
+        for name in criteria.check_names(names):  # on the tag of failed criteria (`criteria.failed_tag`)
+            group = criteria.SELECTION if name == "selected" else (name,)
+            any_failed = "(" + " OR ".join("criteria_failed LIKE ?" for _ in group) + ")"
+            clauses.append(f"NOT {any_failed}" if negate else any_failed)
+            args.extend(f"%,{n},%" for n in group)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def where_clauses(
+    statuses: Sequence[Status], alike: dict[str, str | None], equal: dict[str, str | None], ids: Sequence[str] = ()
+) -> tuple[list[str], list[object]]:
+    """Clauses (and their arguments) on an items table: any of `statuses`, each given `alike` column equal but for
+    case, each given `equal` column equal, and any of `ids`."""
     clauses: list[str] = []
     args: list[object] = []
     if statuses:
         clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
         args.extend(str(s) for s in statuses)
-    for column, value in (("trend", trend), ("nation", nation), ("engine", engine)):
+    for column, value in alike.items():
         if value:
             clauses.append(f"lower({column}) = lower(?)")
+            args.append(value)
+    for column, value in equal.items():
+        if value:
+            clauses.append(f"{column} = ?")
             args.append(value)
     if ids:
         clauses.append(f"id IN ({', '.join('?' * len(ids))})")
         args.extend(ids)
-    if meets or fails:
-        more_clauses, more_args = criteria.sql_filter(meets, fails)
-        clauses.extend(more_clauses)
-        args.extend(more_args)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+    return clauses, args
 
 
 def _row(values: tuple[object, ...]) -> RecordRow:
