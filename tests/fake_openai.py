@@ -21,7 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-
 TEST_KEY = "test-key-a1b2c3d4e5f6-secret"  # looks nothing like a real key, so no scanner mistakes it for one
 
 

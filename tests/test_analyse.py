@@ -9,9 +9,9 @@ import pytest
 from fake_openai import FakeOpenAI, completion
 from helpers import run
 
-from trendsum.queue import analysis_store
 from trendsum.analysis.offline import analyse_offline
 from trendsum.domain.models import Status
+from trendsum.queue import analysis_store
 from trendsum.queue.store import Store
 
 NORTHSHIRE = """# Northshire Council: predicting missed bin collections with data

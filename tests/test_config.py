@@ -61,21 +61,20 @@ def test_an_unknown_engine_is_refused_from_any_layer_with_the_registered_names()
 
 
 def test_auto_engine_is_offline_without_key_or_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    def auto() -> tuple[str, str]:  # the registry's rule, and the compatible one config still answers
-        settings = config.load(flags)
-        return engines.resolve(settings).name, settings.resolved_engine()
+    def auto() -> str:
+        return engines.resolve(config.load(flags)).name
 
     flags: dict[str, Any] = {}
-    assert auto() == ("offline", "offline")
+    assert auto() == "offline"
     monkeypatch.setenv("OPENAI_API_KEY", "k")
-    assert auto() == ("openai", "openai")
+    assert auto() == "openai"
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("MY_KEY", "k")
     flags = {"api_key_env": "MY_KEY"}
-    assert auto() == ("openai", "openai")
+    assert auto() == "openai"
     monkeypatch.delenv("MY_KEY")
     flags = {"base_url": "http://127.0.0.1:9/v1"}
-    assert auto() == ("openai", "openai")
+    assert auto() == "openai"
 
 
 # A config file comes with the folder (a cloned repository of case studies): it must not pick which secret is sent.

@@ -10,10 +10,6 @@ from helpers import approve, jsonl, run, word_report
 from trendsum.reports.docx import clean
 
 
-
-
-
-
 def headings(document: docx.document.Document, level: int) -> list[str]:
     return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
 

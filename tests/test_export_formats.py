@@ -13,10 +13,8 @@ from pathlib import Path
 
 from helpers import approve, jsonl, run
 
-from trendsum.reports.export import CSV_COLUMNS, write_csv
 from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Record, Status
-
-
+from trendsum.reports.export import CSV_COLUMNS, write_csv
 
 
 def test_a_pipe_sees_json_lines_only(cases: Path, db: Path) -> None:

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Record, Status, Trend
 from trendsum.reports import export
 from trendsum.reports.export import CSV_COLUMNS, write_csv, write_markdown
-from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Record, Status, Trend
 
 IDS = ["harbourside-housing", "rct-school-transport", "tayside-blue-badges"]
 

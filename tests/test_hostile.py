@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from trendsum import prompts
-from trendsum.reports.export import write_markdown
-from trendsum.ingest import Source, parse_text
 from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Record, Status, Trend
+from trendsum.ingest import Source, parse_text
 from trendsum.pipeline.summarise import initial_messages, parse_answer
+from trendsum.reports.export import write_markdown
 
 HOSTILE_CASE = """# Redvale Council: chatbot for council tax
 

@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import HEADED, PROSE_NO_LESSONS, WELSH_AI
 from helpers import jsonl, run
 

@@ -8,8 +8,8 @@ import builders
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trendsum.errors import IngestError
 from trendsum.domain.models import CaseStudy
+from trendsum.errors import IngestError
 from trendsum.ingest import KINDS, Source, read_case
 
 SETTINGS = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,9 +11,9 @@ import pytest
 from helpers import run
 from rich.console import Console
 
-from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
 from trendsum.cli.render import record_view
 from trendsum.cli.review_ui import TerminalReview
+from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
 from trendsum.queue.store import Store
 from trendsum.queue.walk import Walk, review_queue
 

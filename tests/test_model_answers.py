@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fake_openai import TEST_KEY as KEY
 from fake_openai import FakeOpenAI, Reply, answer_for, completion, error, good_answer
 from helpers import jsonl, run

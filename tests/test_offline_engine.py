@@ -12,10 +12,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from trendsum.domain import grounding
+from trendsum.domain.models import SECTIONS, CaseSummary, Trend
 from trendsum.engines.offline import OfflineEngine, summarise_case
 from trendsum.errors import IngestError, SummaryFailed
 from trendsum.ingest import Source, parse_text
-from trendsum.domain.models import SECTIONS, CaseSummary, Trend
 
 
 def case_of(text: str, name: str = "case.md"):

@@ -23,8 +23,8 @@ from trendsum import prompts
 from trendsum.engines.base import EngineReply, GenerationRequest
 from trendsum.engines.offline import OfflineEngine
 from trendsum.ingest import discover
-from trendsum.queue.store import Store
 from trendsum.pipeline.summarise import FAILED, NEW, RunOptions, summarise_all
+from trendsum.queue.store import Store
 
 DB = Path("outputs") / "trendsum.db"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import run
 
-from trendsum.queue import editing
 from trendsum.domain.models import CaseSummary, Point, Trend
+from trendsum.queue import editing
 from trendsum.queue.store import Store
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"

@@ -11,11 +11,11 @@ import pytest
 from helpers import run
 from rich.console import Console
 
-from trendsum.domain import grounding
-from trendsum.queue import review
-from trendsum.errors import ConflictError
-from trendsum.domain.models import Status
 from trendsum.cli.review_ui import TerminalReview
+from trendsum.domain import grounding
+from trendsum.domain.models import Status
+from trendsum.errors import ConflictError
+from trendsum.queue import review
 from trendsum.queue.store import Store
 from trendsum.queue.walk import Order, Walk, review_queue
 

@@ -15,8 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 
-from trendsum.queue import review
-from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
 from trendsum.cli.render import (
     history_view,
     outcome_line,
@@ -26,8 +24,10 @@ from trendsum.cli.render import (
     version_diffs,
     versions_view,
 )
-from trendsum.queue.store import Store
+from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Trend
 from trendsum.pipeline.summarise import CaseOutcome, RunReport
+from trendsum.queue import review
+from trendsum.queue.store import Store
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # Rich's own styling: the only escape sequence allowed through
 CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # every C0 and C1 control but the newline

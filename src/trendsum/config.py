@@ -88,16 +88,6 @@ class Settings:
         origin = self.origins.get("base_url")
         return origin.name if origin is not None and origin.kind == "file" else None
 
-    def resolved_engine(self) -> str:
-        """Deprecated: use `engines.resolve(settings).name`, which knows every registered engine's `auto` rule.
-
-        Kept, with the built-in engines' rule (openai when a key or a base URL is configured, else offline), only
-        for callers not yet moved; config may not import the engines package to ask it.
-        """
-        if self.engine != "auto":
-            return self.engine
-        return "openai" if (self.api_key or self.base_url) else "offline"
-
 
 _ENV = {
     "TRENDSUM_DB": "db",

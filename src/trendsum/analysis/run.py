@@ -13,8 +13,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import offline as analysis_offline
-from ..queue import analysis_store
 from .. import prompts
 from ..domain.analysis import (
     ANALYSIS_SCHEMA_VERSION,
@@ -24,15 +22,17 @@ from ..domain.analysis import (
     CrossCaseAnalysis,
     analysis_schema_for,
 )
+from ..domain.labels import SECTION_TITLES, TREND_ORDER, in_trend_order
+from ..domain.models import SECTIONS, CaseStudy, Record, Status
 from ..engines.base import Engine, GenerationRequest
 from ..errors import ReviewError, UsageError
-from ..domain.models import SECTIONS, SECTION_TITLES, CaseStudy, Record, Status, Trend
+from ..pipeline.structured import CallStats, StructuredCallFailed, parse_model, validated_call
 from ..prompts import Prompt
-from ..queue import review
+from ..queue import analysis_store, review
 from ..queue.kinds import ANALYSIS
 from ..queue.store import Saved, Store, now
 from ..queue.transitions import APPROVE, REJECT, Actor, ensure_seen, next_status
-from ..pipeline.structured import CallStats, StructuredCallFailed, parse_model, validated_call
+from . import offline as analysis_offline
 
 DEFAULT_PROMPT = "analyse-v1"
 NEW, UPDATED, UNCHANGED, FAILED, NO_CASES = "new", "updated", "unchanged", "failed", "no approved cases"
@@ -68,13 +68,11 @@ def approved_cases(store: Store, trend: str, language: str) -> list[Record]:
 def trends_to_analyse(store: Store, trend: str | None) -> list[str]:
     """The trend asked for, or every trend that has approved records, in the report's order."""
     if trend:
-        known = [str(t) for t in Trend]
-        if trend.lower() not in known:
-            raise UsageError(f"Unknown trend {trend!r}: choose one of {', '.join(known)}.")
+        if trend.lower() not in TREND_ORDER:
+            raise UsageError(f"Unknown trend {trend!r}: choose one of {', '.join(TREND_ORDER)}.")
         return [trend.lower()]
     found = {row.trend for row in store.rows([Status.APPROVED])}
-    order = [str(t) for t in Trend]
-    return sorted(found, key=lambda t: (order.index(t) if t in order else len(order), t))
+    return in_trend_order(found)
 
 
 def cache_key(records: Sequence[Record], engine: str, model: str, prompt_hash: str, language: str) -> str:

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from ..queue import review
-from ..queue.store import Saved, Store
-from .render import literal
-from .common import EXIT_FAILURES, DbOption, StatusOption, TrendOption, engine_line, make_app, translate_errors
+from .common import (
+    EXIT_FAILURES,
+    ApiKeyEnvOption,
+    BaseUrlOption,
+    DbOption,
+    EngineOption,
+    ExpectOption,
+    MaxAttemptsOption,
+    MaxRetriesOption,
+    ModelOption,
+    ModeOption,
+    RejectNoteOption,
+    ReviewerOption,
+    StatusOption,
+    TimeoutOption,
+    TrendOption,
+    decide,
+    engine_line,
+    make_app,
+    translate_errors,
+)
 
 app = typer.Typer(
     help="Cross-case analysis per trend (risks and challenges, where to start, application areas), from approved "
@@ -22,13 +36,6 @@ app = typer.Typer(
 )
 
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Analysis id, as `trendsum analyse list` shows it.")]
-ReviewerOption = Annotated[
-    str | None,
-    typer.Option("--reviewer", "-r", help="Your name. [default: TRENDSUM_REVIEWER, config, or your login]"),
-]
-ExpectOption = Annotated[
-    int | None, typer.Option("--expect-version", help="Fail unless the analysis is still at this version.")
-]
 LanguageOption = Annotated[
     str | None, typer.Option("--language", help="Analyse the records summarised in this language. [default: en]")
 ]
@@ -40,19 +47,15 @@ def analyse_command(
     ctx: typer.Context,
     trend: TrendOption = None,
     language: LanguageOption = None,
-    engine: Annotated[
-        str | None, typer.Option(help="offline, openai, or auto: openai when a key or base URL is configured.")
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Model name for the OpenAI-compatible engine.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Name of the variable holding the API key.")] = None,
-    mode: Annotated[str | None, typer.Option(help="Structured output mode (auto, json_schema, tools, ...).")] = None,
+    engine: EngineOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = None,
+    mode: ModeOption = None,
     prompt: Annotated[str, typer.Option(help="Analysis prompt from prompts/.")] = "analyse-v1",
-    max_attempts: Annotated[
-        int | None, typer.Option(help="Attempts when answers fail validation. [default: 3]")
-    ] = None,
-    max_retries: Annotated[int | None, typer.Option(help="Transport retries per call. [default: 4]")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer. [default: 120]")] = None,
+    max_attempts: MaxAttemptsOption = None,
+    max_retries: MaxRetriesOption = None,
+    timeout: TimeoutOption = None,
     force: Annotated[bool, typer.Option("--force", help="Analyse again even if the cases did not change.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -63,8 +66,8 @@ def analyse_command(
 
     Example: `trendsum analyse --trend "harnessing data"`
     """
-    from ..analysis import run as analysis
     from .. import engines
+    from ..analysis import run as analysis
     from .render_collection import analyse_summary
 
     if ctx.invoked_subcommand is not None:
@@ -77,9 +80,10 @@ def analyse_command(
         if not trends:
             app_.err.print("No approved records to analyse: approve some with `trendsum review` first.")
             raise typer.Exit(EXIT_FAILURES)
-        offline = settings.resolved_engine() == "offline"
-        template = None if offline else analysis.load_prompt(prompt)
-        chosen = None if offline else engines.build(settings, memory=store)
+        spec = engines.resolve(settings)
+        rules_only = not spec.capabilities.any_schema  # an engine that writes only summaries: the offline rules
+        template = None if rules_only else analysis.load_prompt(prompt)
+        chosen = None if rules_only else spec.build(settings, memory=store)
         app_.err.print(engine_line(settings, chosen, " (themes from shared key terms)"), highlight=False)
 
         async def run_all() -> list[analysis.AnalysisOutcome]:
@@ -158,15 +162,15 @@ def accept_command(
     """
     from ..analysis import run as analysis
 
-    _decide(db, reviewer, lambda store, who: analysis.accept(store, analysis_id, who, note,
-                                                             expected_version=expect_version))  # fmt: skip
+    decide([analysis_id], reviewer, db, expect_version,
+           lambda store, aid, who, exp: analysis.accept(store, aid, who, note, expected_version=exp))  # fmt: skip
 
 
 @app.command("reject")
 @translate_errors
 def reject_command(
     analysis_id: IdArgument,
-    note: Annotated[str, typer.Option("--note", "-n", help="Why it is rejected (required).")],
+    note: RejectNoteOption,
     reviewer: ReviewerOption = None,
     expect_version: ExpectOption = None,
     db: DbOption = None,
@@ -177,15 +181,5 @@ def reject_command(
     """
     from ..analysis import run as analysis
 
-    _decide(db, reviewer, lambda store, who: analysis.reject(store, analysis_id, who, note,
-                                                             expected_version=expect_version))  # fmt: skip
-
-
-def _decide(db: Path | None, reviewer: str | None, decision: Callable[[Store, str], Saved]) -> None:
-    """A reviewer's decision on one analysis, attributed to them, and what it did."""
-    app_ = make_app(db=db, reviewer=reviewer)
-    who = review.reviewer_name(reviewer, app_.settings.reviewer)
-    with app_.store() as store:
-        saved = decision(store, who)
-    app_.err.print(Text.assemble(f"{saved.record_id} v{saved.version}: {saved.status} by ", literal(who)),
-                   highlight=False)  # fmt: skip
+    decide([analysis_id], reviewer, db, expect_version,
+           lambda store, aid, who, exp: analysis.reject(store, aid, who, note, expected_version=exp))  # fmt: skip

@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import config, engines
-from ..errors import TrendsumError
 from ..domain.models import Status
-from ..queue.store import Store, queue_error
+from ..errors import TrendsumError, UsageError
+from ..queue import review
+from ..queue.store import Saved, Store, queue_error
 
 if TYPE_CHECKING:
     from ..engines import Engine
@@ -73,6 +74,18 @@ MaxRetriesOption = Annotated[
 TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Seconds to wait for one answer. [default: 120]")
 ]
+
+# The options of a reviewer's decision, declared once (review accept|reject, analyse accept|reject).
+ReviewerOption = Annotated[
+    str | None,
+    typer.Option("--reviewer", "-r", help="Your name. [default: TRENDSUM_REVIEWER, config, or your login]"),
+]
+ExpectOption = Annotated[
+    int | None,
+    typer.Option("--expect-version", help="Fail unless it is still at this version (no lost updates)."),
+]
+RejectNoteOption = Annotated[str, typer.Option("--note", "-n", help="Why it is rejected (required).")]
+Decision = Callable[[Store, str, str, int | None], Saved]  # (store, item id, reviewer, expected version)
 
 
 @dataclass(frozen=True)
@@ -184,3 +197,30 @@ def translate_errors(fn: F) -> F:
             raise typer.Exit(EXIT_OK) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def decide(ids: list[str], reviewer: str | None, db: Path | None, expect_version: int | None, action: Decision) -> None:
+    """A reviewer's decision on each of `ids` (records or analyses), attributed to them, saying what each did.
+
+    With one id its error is the command's error; with several, each failure is said and the others go on."""
+    from .render import literal
+    if expect_version is not None and len(ids) != 1:
+        raise UsageError("--expect-version goes with exactly one id.")
+    app_ = make_app(db=db, reviewer=reviewer)
+    who = review.reviewer_name(reviewer, app_.settings.reviewer)
+    failed = 0
+    with app_.store() as store:
+        for item_id in ids:
+            try:
+                saved = action(store, item_id, who, expect_version)
+            except TrendsumError as exc:
+                if len(ids) == 1:
+                    raise
+                failed += 1
+                app_.err.print(Text.assemble((f"{item_id}:", "red"), " ", literal(str(exc))), soft_wrap=True)
+                continue
+            app_.err.print(Text.assemble(f"{item_id} v{saved.version}: ", (str(saved.status), "bold"), " by ",
+                                         literal(who)), highlight=False)  # fmt: skip
+    if failed:
+        app_.err.print(f"{failed} of {len(ids)} not changed.")
+        raise typer.Exit(EXIT_FAILURES)

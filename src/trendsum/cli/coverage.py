@@ -7,8 +7,8 @@ import json
 import typer
 
 from ..reports import coverage
-from .render_collection import coverage_view
 from .common import DbOption, JsonOption, StatusOption, make_app, translate_errors
+from .render_collection import coverage_view
 
 
 def register(app: typer.Typer) -> None:

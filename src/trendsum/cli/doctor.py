@@ -14,10 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import engines, prompts
+from ..domain.models import CaseStudy, summary_schema
 from ..engines.base import Check, Diagnosable, GenerationRequest
 from ..errors import ConfigError
-from ..domain.models import CaseStudy, summary_schema
-from .render import literal
 from ..pipeline.summarise import initial_messages
 from .common import (
     EXIT_FAILURES,
@@ -30,6 +29,7 @@ from .common import (
     make_app,
     translate_errors,
 )
+from .render import literal
 
 PROBE_TEXT = """# Probe council: online permits
 

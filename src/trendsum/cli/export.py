@@ -10,10 +10,10 @@ import typer
 from rich.text import Text
 
 from ..domain.models import Status
-from .render import literal
 from ..reports.report import DEFAULT_TITLE, FORMATS, export_records
 from ..reports.selection import Selection
 from .common import EXIT_INTERRUPTED, DbOption, NationOption, StatusOption, TrendOption, make_app, translate_errors
+from .render import literal
 
 
 def register(app: typer.Typer) -> None:

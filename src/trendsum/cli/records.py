@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..domain import criteria
-from ..reports.export import record_dict
-from .render import history_view, record_view, records_table, version_diffs, versions_view
 from ..queue.review import version_history
+from ..reports.export import record_dict
 from .common import (
     DbOption,
     EngineFilter,
@@ -21,7 +19,7 @@ from .common import (
     make_app,
     translate_errors,
 )
-
+from .render import history_view, record_view, records_table, version_diffs, versions_view
 
 TABLE_ROWS = 200
 

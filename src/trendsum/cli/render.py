@@ -12,11 +12,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..domain.models import SECTION_TITLES, SECTIONS, Point, Record, ReviewEvent, Status
+from ..domain.labels import SECTION_TITLES
+from ..domain.models import SECTIONS, Point, Record, ReviewEvent, Status
+from ..pipeline.summarise import CaseOutcome, RunReport
 from ..queue.editing import diff_lines
 from ..queue.review import VersionEntry
 from ..queue.store import RecordRow
-from ..pipeline.summarise import CaseOutcome, RunReport
 
 STATUS_STYLE = {
     Status.PENDING: "yellow",

@@ -9,12 +9,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..domain import criteria
 from ..analysis.run import AnalysisOutcome
-from ..domain.analysis import ANALYSIS_SECTIONS, ANALYSIS_TITLES, Analysis
+from ..domain import criteria
+from ..domain.analysis import ANALYSIS_SECTIONS, Analysis
+from ..domain.labels import SECTION_TITLES
+from ..domain.models import ReviewEvent
 from ..queue.analysis_store import AnalysisRow
 from ..reports.coverage import DEVOLVED, Coverage
-from ..domain.models import ReviewEvent
 from .render import STATUS_STYLE, compact, engine_label, history_view, literal, printable
 
 
@@ -37,7 +38,7 @@ def analysis_view(analysis: Analysis, events: Sequence[ReviewEvent] = ()) -> Ren
     head.append(str(analysis.status), style=STATUS_STYLE[analysis.status])
     parts: list[RenderableType] = [head, literal(f"Cross-case analysis: {analysis.trend}", "bold underline")]
     for section in ANALYSIS_SECTIONS:
-        parts.append(Text(f"\n{ANALYSIS_TITLES[section]}", style="bold"))
+        parts.append(Text(f"\n{SECTION_TITLES[section]}", style="bold"))
         findings = getattr(analysis.body, section)
         if not findings:
             parts.append(Text("  (none)", style="dim"))

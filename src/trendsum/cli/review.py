@@ -3,44 +3,35 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from ..errors import ConflictError, TrendsumError, UsageError
+from ..errors import ConflictError, UsageError
 from ..queue import editing, review
-from ..queue.store import Saved, Store
 from ..queue.walk import Conflict, Order, Walk, review_queue, save_edit
 from . import interactive
-from .render import literal
-from .review_ui import TerminalReview, edit_in_editor, edit_messages
 from .common import (
     EXIT_FAILURES,
     EXIT_INTERRUPTED,
     DbOption,
     EngineFilter,
+    ExpectOption,
     NationOption,
+    RejectNoteOption,
+    ReviewerOption,
     StatusOption,
     TrendOption,
+    decide,
     make_app,
     translate_errors,
 )
+from .review_ui import TerminalReview, edit_in_editor, edit_messages
 
 app = typer.Typer(invoke_without_command=True)  # its help is walk_command's docstring
-Decision = Callable[[Store, str, str, int | None], Saved]  # (store, record id, reviewer, expected version)
 
 IdsArgument = Annotated[list[str], typer.Argument(metavar="ID...", help="Record ids, as `trendsum list` shows them.")]
-ReviewerOption = Annotated[
-    str | None,
-    typer.Option("--reviewer", "-r", help="Your name. [default: TRENDSUM_REVIEWER, config, or your login]"),
-]
-ExpectOption = Annotated[
-    int | None,
-    typer.Option("--expect-version", help="Fail unless the record is still at this version (no lost updates)."),
-]
 
 
 @app.callback()
@@ -105,7 +96,7 @@ def accept_command(
 
     Example: `trendsum review accept fife-council-ai-housing-repairs -r "A. Researcher" -n "checked"`
     """
-    _decide(ids, reviewer, db, expect_version,
+    decide(ids, reviewer, db, expect_version,
             lambda store, rid, who, exp: review.accept(store, rid, who, note, expected_version=exp,
                                                        allow_ungrounded=allow_ungrounded))  # fmt: skip
 
@@ -114,7 +105,7 @@ def accept_command(
 @translate_errors
 def reject_command(
     ids: IdsArgument,
-    note: Annotated[str, typer.Option("--note", "-n", help="Why it is rejected (required).")],
+    note: RejectNoteOption,
     reviewer: ReviewerOption = None,
     expect_version: ExpectOption = None,
     db: DbOption = None,
@@ -123,7 +114,7 @@ def reject_command(
 
     Example: `trendsum review reject kent-pothole-ai -r "A. Researcher" -n "outcomes not in source"`
     """
-    _decide(ids, reviewer, db, expect_version,
+    decide(ids, reviewer, db, expect_version,
             lambda store, rid, who, exp: review.reject(store, rid, who, note, expected_version=exp))  # fmt: skip
 
 
@@ -186,28 +177,3 @@ def _read_text(file: str) -> str:
         raise UsageError(f"{file}: no such file. Make one with `trendsum review edit ID --print > {file}`.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{file}: cannot read it as UTF-8 text ({exc}).") from None
-
-
-def _decide(
-    ids: list[str], reviewer: str | None, db: Path | None, expect_version: int | None, action: Decision
-) -> None:
-    if expect_version is not None and len(ids) != 1:
-        raise UsageError("--expect-version goes with exactly one id.")
-    app_ = make_app(db=db, reviewer=reviewer)
-    who = review.reviewer_name(reviewer, app_.settings.reviewer)
-    failed = 0
-    with app_.store() as store:
-        for record_id in ids:
-            try:
-                saved = action(store, record_id, who, expect_version)
-            except TrendsumError as exc:
-                if len(ids) == 1:
-                    raise
-                failed += 1
-                app_.err.print(Text.assemble((f"{record_id}:", "red"), " ", literal(str(exc))), soft_wrap=True)
-                continue
-            app_.err.print(Text.assemble(f"{record_id} v{saved.version}: ", (str(saved.status), "bold"), " by ",
-                                         literal(who)), highlight=False)  # fmt: skip
-    if failed:
-        app_.err.print(f"{failed} of {len(ids)} not changed.")
-        raise typer.Exit(EXIT_FAILURES)

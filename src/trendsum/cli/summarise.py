@@ -12,7 +12,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import engines, ingest, prompts
-from .render import run_summary
 from ..config import Settings
 from ..errors import ConfigError
 from ..pipeline.summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
@@ -32,6 +31,7 @@ from .common import (
     make_app,
     translate_errors,
 )
+from .render import run_summary
 
 
 def register(app: typer.Typer) -> None:

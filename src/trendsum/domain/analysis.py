@@ -20,11 +20,6 @@ from .models import CallProvenance, Status
 ANALYSIS_SCHEMA_VERSION = 1
 
 ANALYSIS_SECTIONS = ("risks_and_challenges", "where_to_start", "application_areas")
-ANALYSIS_TITLES = {
-    "risks_and_challenges": "Risks and challenges",
-    "where_to_start": "Where to start",
-    "application_areas": "Application areas",
-}
 # What the engine is asked to put in each section (the field descriptions of the schema it fills)
 ANALYSIS_ASKED = {
     "risks_and_challenges": "Risks and challenges the cases share or warn about, including unintended consequences.",

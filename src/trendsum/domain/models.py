@@ -128,17 +128,8 @@ def summary_schema_text() -> str:
     return json.dumps(summary_schema(), indent=1)
 
 
-# The list sections in reading order, with the headings a report uses for them.
+# The list sections in reading order (their headings, per language, are in `labels`).
 SECTIONS = ("challenges", "approach", "outcomes", "unintended_consequences", "lessons")
-SECTION_TITLES = {
-    "overview": "Overview",
-    "ai_application": "Use of AI",
-    "challenges": "Challenges",
-    "approach": "Approach",
-    "outcomes": "Outcomes and benefits",
-    "unintended_consequences": "Unintended consequences",
-    "lessons": "Lessons learnt",
-}
 
 
 class PointCheck(_Strict):

@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..domain import grounding
-from ..errors import SummaryFailed
 from ..domain.models import CaseStudy, CaseSummary, Point, Trend
+from ..errors import SummaryFailed
 from ..prompts import Prompt
 from . import facts
 from .base import EngineReply, GenerationRequest

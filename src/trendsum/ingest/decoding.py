@@ -8,6 +8,7 @@ import re
 
 from ..errors import IngestError
 
+
 def decode(raw: bytes, shown: str, declared: str | None = None) -> tuple[str, tuple[str, ...]]:
     """Decode bytes as UTF-8 (with or without BOM) or BOM-marked UTF-16/32, else the encoding the file
     declares (web pages do), else Windows-1252 with a warning: a guess is never stored without one."""

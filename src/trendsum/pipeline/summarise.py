@@ -13,16 +13,11 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from . import chunking
-from ..domain import grounding
 from .. import engines
-from ..engines.base import Engine, EngineReply, GenerationRequest
-from ..queue.identity import assign_ids
-from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
-from ..ingest import Source, content_groups, instruction_like, read_case
+from ..domain import grounding
 from ..domain.models import (
-    CaseStudy,
     SCHEMA_VERSION,
+    CaseStudy,
     CaseSummary,
     Grounding,
     Provenance,
@@ -30,8 +25,13 @@ from ..domain.models import (
     summary_schema,
     summary_schema_text,
 )
+from ..engines.base import Engine, EngineReply, GenerationRequest
+from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
+from ..ingest import Source, content_groups, instruction_like, read_case
 from ..prompts import Prompt
+from ..queue.identity import assign_ids
 from ..queue.store import Store, now
+from . import chunking
 from .structured import CallStats, parse_model, validated_call
 
 NEW, UPDATED, UNCHANGED, FAILED, SKIPPED = "new", "updated", "unchanged", "failed", "skipped"

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from ..errors import ReviewError
 from ..domain.labels import SECTION_TITLES
 from ..domain.models import SECTIONS, CaseSummary, Grounding, Point, Trend
+from ..errors import ReviewError
 
 META_KEYS = ("title", "organisation", "nation", "year", "trend")
 _SINGLE = ("overview", "ai_application")  # sections that hold one point, not a list

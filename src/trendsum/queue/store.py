@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..config import DEFAULT_DB
 from ..domain import criteria
 from ..domain.criteria import CaseFacts, CriteriaResult
 from ..domain.models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
@@ -29,7 +28,6 @@ from ..ingest import storable
 from . import migrations
 from .kinds import RECORD, Kind
 from .transitions import EDIT, GENERATE, Actor, approved_version, changed_message, next_status
-
 
 
 def now() -> datetime:

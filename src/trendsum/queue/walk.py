@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from . import editing, review
 from ..domain.models import Record, Status
 from ..errors import ConflictError, TrendsumError
+from . import editing, review
 from .store import RecordRow, Store
 
 DEFAULT_STATUSES = (Status.PENDING, Status.STALE)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from ..domain import criteria
 from ..domain.criteria import CriteriaResult
-from ..domain.models import Status, Trend, parse_status
+from ..domain.labels import MAIN_TRENDS
+from ..domain.models import Status, parse_status
 from ..queue.store import Store
 
 DEVOLVED = ("Scotland", "Wales", "Northern Ireland")
 UK_NATIONS = ("England", *DEVOLVED)
-MAIN_TRENDS = tuple(str(t) for t in Trend if t != Trend.OTHER)
 NOT_STATED = "not stated"
 DEFAULT_STATUSES = (Status.PENDING, Status.APPROVED, Status.STALE)  # the collection: all but the rejected
 

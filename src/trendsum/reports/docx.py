@@ -25,10 +25,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from ..domain.analysis import ANALYSIS_SECTIONS, Analysis
-from .export import heading_title, public_path
 from ..domain import labels
+from ..domain.analysis import ANALYSIS_SECTIONS, Analysis
 from ..domain.models import SECTIONS, Point, Record, Status
+from .export import heading_title, public_path
 
 RED = RGBColor(0xB0, 0x00, 0x20)
 GREY = RGBColor(0x59, 0x59, 0x59)

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import export
-from ..errors import TrendsumError, UsageError
 from ..domain.models import Record, Status
-from .selection import Selection, for_report, languages_of, select
+from ..errors import TrendsumError, UsageError
 from ..queue.store import Store
+from . import export
+from .selection import Selection, for_report, languages_of, select
 
 if TYPE_CHECKING:
     from ..domain.analysis import Analysis

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..errors import UsageError
 from ..domain.models import Record, Status
+from ..errors import UsageError
 from ..queue.store import Store
 
 

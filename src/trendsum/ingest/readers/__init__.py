@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import overload
 
 from . import docx, html, odt, pdf, text
-from .base import DEFAULT_MAX_BYTES, Reader, Reading, ReadFunction
+from .base import DEFAULT_MAX_BYTES, Reader, ReadFunction, Reading
 
 __all__ = ["DEFAULT_MAX_BYTES", "KINDS", "SUPPORTED_SUFFIXES", "Reader", "ReadFunction", "Reading", "for_suffix",
            "register", "registered", "resave_hint", "sniff", "unregister"]  # fmt: skip
