@@ -155,8 +155,12 @@ def _box(*paragraphs: str) -> str:
         (['<w:p><w:r><w:t>Before</w:t><w:br w:type="page"/><w:t>after the page break</w:t><w:br/><w:t>non</w:t>'
           "<w:noBreakHyphen/><w:t>breaking</w:t></w:r><w:moveFrom><w:r><w:t>moved away</w:t></w:r></w:moveFrom><w:moveTo>"
           "<w:r><w:t>, moved here</w:t></w:r></w:moveTo></w:p>"], "Before\nafter the page break\nnon-breaking, moved here"),
+        (["<w:p><w:r><w:t>Read as </w:t></w:r><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>guide</w:t></w:r></w:rt>"
+          "<w:rubyBase><w:r><w:t>base</w:t></w:r></w:rubyBase></w:ruby></w:r><w:r><w:t xml:space=\"preserve\"> and Name</w:t><w:ptab "
+          'w:relativeTo="margin" w:alignment="right" w:leader="none"/><w:t>Value</w:t></w:r></w:p>'],
+         "Read as guidebase and Name Value"),
     ],
-    ids=["content-control", "inline-wrappers", "text-boxes", "numbering-and-outline", "breaks-and-moves"],
+    ids=["content-control", "inline-wrappers", "text-boxes", "numbering-and-outline", "breaks-and-moves", "ruby-and-ptab"],
 )  # fmt: skip
 def test_docx_reads_what_python_docx_does_not_model(elements: list[str], expected: str, tmp_path: Path) -> None:
     """Content controls, fields, text boxes (once, though drawn twice), list numbering, outline levels, moves."""

@@ -71,6 +71,23 @@ def _normalise(document: Document) -> None:
             content = [child for child in element if child.tag not in _WRAPPER_PROPERTIES]
             index = parent.index(element)
             parent[index : index + 1] = content
+    # Ruby (a reading guide over East Asian text): python-docx reads neither the guide nor the text under it. Both
+    # are the document's words; they become plain runs after the run that held them, guide first, as Word stores them.
+    for ruby in list(root.iter(*_w("ruby"))):
+        holder = ruby.getparent()
+        if holder is None:
+            continue
+        runs = [run for part in ruby if part.tag in _w("rt", "rubyBase") for run in part if run.tag in _w("r")]
+        for run in reversed(runs):
+            holder.addnext(run)
+        holder.remove(ruby)
+    # A positional tab (text pushed to the right margin) separates words as a space does; python-docx reads it as
+    # a tab, which would make the line a table row.
+    for ptab in list(root.iter(*_w("ptab"))):
+        space = ptab.makeelement(f"{{{_W}}}t", {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+        space.text = " "
+        ptab.addnext(space)
+        ptab.getparent().remove(ptab)
     for brk in root.iter(*_w("br")):
         brk.attrib.pop(f"{{{_W}}}type", None)  # python-docx reads a page or column break as nothing: it ends a line
     # A text box's paragraphs follow the paragraph that anchors it. Last box first, so that boxes anchored in one
