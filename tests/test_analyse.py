@@ -120,6 +120,22 @@ def test_offline_analysis_cites_approved_cases_only_and_groups_their_shared_term
     assert analyse_offline(records) == analyse_offline(list(reversed(records)))  # deterministic
 
 
+def test_an_approved_analysis_stays_approved_when_a_rerun_says_the_same(queue: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new trendsum (the offline rules' identity changed) or --force, with the same cases and the same words:
+    nothing is written, the run says unchanged, and the reviewer's approval stands."""
+    run("analyse", "--trend", TREND)
+    assert run("analyse", "accept", ANALYSIS, "-r", "B. Editor").exit_code == 0
+    forced = run("analyse", "--trend", TREND, "--force")
+    assert forced.exit_code == 0 and "unchanged" in forced.stderr and "updated" not in forced.stderr, forced.stderr
+    monkeypatch.setattr("trendsum.analysis.offline.rules_hash", lambda: "f" * 64)
+    upgraded = run("analyse", "--trend", TREND)
+    assert upgraded.exit_code == 0 and "unchanged" in upgraded.stderr, upgraded.stderr
+    analysis, events = stored(queue)
+    assert (analysis.status, analysis.version, analysis.approved_version) == (Status.APPROVED, 1, 1)
+    assert [e.action for e in events] == ["created", "approved"]
+
+
 def test_analysis_is_reviewed_by_a_person_and_goes_stale_when_its_cases_change(queue: Path) -> None:
     run("analyse")
     refused = run("analyse", "reject", ANALYSIS, "-n", " ")

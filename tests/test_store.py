@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -110,3 +111,46 @@ def test_a_stale_review_action_fails_instead_of_overwriting(cases: Path) -> None
     result = run("review", "accept", "tayside-blue-badges", "--expect-version", "3")
     assert result.exit_code == 1 and "someone changed it" in result.stderr
     assert jsonl(run("list", "--json", "--status", "approved").stdout) == []
+
+
+def test_a_new_trendsum_that_summarises_the_same_leaves_approved_records_approved(
+    cases: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade changes the offline rules' identity (part of the cache key) without changing a word of output:
+    nothing is written, and no approved record goes back to review."""
+    run("summarise", str(cases))
+    run("review", "accept", "tayside-blue-badges", "-r", "A. Researcher")
+    asked: list[str] = []
+    monkeypatch.setattr("trendsum.engines.offline.rules_hash", lambda: asked.append("") or "f" * 64)  # an upgrade
+    from trendsum.engines import offline
+
+    summarised = _counting(offline.summarise_case)
+    monkeypatch.setattr(offline, "summarise_case", summarised)
+    again = run("summarise", str(cases))
+    assert again.exit_code == 0 and asked and summarised.calls == 3  # the cache missed: every case was redone
+    assert re.search(r"│\s+0 │\s+0 │\s+3 │\s+0 │", again.stderr), again.stderr  # new, updated, unchanged, failed
+    row = next(r for r in jsonl(run("list", "--json").stdout) if r["id"] == "tayside-blue-badges")
+    assert (row["status"], row["current_version"], row["approved_version"]) == ("approved", 1, 1)
+    forced = run("summarise", str(cases), "--force")  # asked to redo it all: still nothing new to say
+    assert forced.exit_code == 0 and re.search(r"│\s+0 │\s+0 │\s+3 │\s+0 │", forced.stderr), forced.stderr
+
+
+def _counting(function):  # type: ignore[no-untyped-def]
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counted.calls += 1  # type: ignore[attr-defined]
+        return function(*args, **kwargs)
+
+    counted.calls = 0  # type: ignore[attr-defined]
+    return counted
+
+
+def test_the_offline_rules_identity_ignores_imports_docstrings_and_comments() -> None:
+    """Moving the rules to another package (the imports change) is not a change of rules; changing one is."""
+    from trendsum.engines import offline
+
+    source = (Path(offline.__file__)).read_text(encoding="utf-8")
+    moved = source.replace("from ..errors import SummaryFailed", "from trendsum.errors import SummaryFailed  # moved")
+    moved = moved.replace('"""', '"""Reworded. ', 1)
+    assert moved != source and offline.fingerprint(moved) == offline.fingerprint(source)
+    changed = source.replace("MAX_POINTS", "MAX_POINTS_CHANGED", 1) if "MAX_POINTS" in source else source + "\nX = 1\n"
+    assert offline.fingerprint(changed) != offline.fingerprint(source)

@@ -9,7 +9,6 @@ cases and quoting their points. Cases no theme covers are listed on their own. S
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import re
 import sys
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from ..domain.analysis import CrossCaseAnalysis, Finding
 from ..domain.criteria import evaluate
 from ..domain.models import Point, Record
+from ..engines.offline import fingerprint
 
 RULES_NAME = "offline-analysis-v1"
 MAX_THEMES = 5
@@ -63,7 +63,7 @@ class _Item:
 
 def rules_hash() -> str:
     """Changing these rules makes earlier offline analyses out of date, as a new prompt would."""
-    return hashlib.sha256(inspect.getsource(sys.modules[__name__]).encode()).hexdigest()
+    return fingerprint(inspect.getsource(sys.modules[__name__]))
 
 
 def analyse_offline(records: list[Record], language: str = "en") -> CrossCaseAnalysis:

@@ -111,7 +111,8 @@ async def analyse_trend(
             return AnalysisOutcome(aid, trend, language, UNCHANGED, len(records), cached)
         earlier = analysis_store.get(store, aid, cached)  # the cases went back to what they were: no new call
         saved = analysis_store.save_generated(store, trend, language, earlier.body, earlier.provenance, key)
-        return AnalysisOutcome(aid, trend, language, UPDATED, len(records), saved.version, saved.status)
+        result = UNCHANGED if saved.unchanged else UPDATED
+        return AnalysisOutcome(aid, trend, language, result, len(records), saved.version, saved.status)
     if engine is None:
         body, stats = analysis_offline.analyse_offline(records, language), CallStats(attempts=1, mode="extractive")
     else:
@@ -126,7 +127,8 @@ async def analyse_trend(
         attempts=stats.attempts, created_at=now(), inputs=[_ref(r) for r in records],
     )  # fmt: skip
     saved = analysis_store.save_generated(store, trend, language, body, provenance, key, force=force)
-    return AnalysisOutcome(aid, trend, language, NEW if saved.created else UPDATED, len(records), saved.version,
+    result = UNCHANGED if saved.unchanged else NEW if saved.created else UPDATED
+    return AnalysisOutcome(aid, trend, language, result, len(records), saved.version,
                            saved.status, attempts=stats.attempts, prompt_tokens=stats.prompt_tokens,
                            completion_tokens=stats.completion_tokens)  # fmt: skip
 

@@ -8,6 +8,7 @@ source says nothing about stays empty. Metadata comes from fact tables (places b
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import re
@@ -138,8 +139,25 @@ def rules_hash() -> str:
     """A hash of the rules themselves, so that changing them invalidates cached offline records."""
     import sys
 
-    source = inspect.getsource(sys.modules[__name__]) + inspect.getsource(facts)
-    return hashlib.sha256(source.encode()).hexdigest()
+    return fingerprint(inspect.getsource(sys.modules[__name__]), inspect.getsource(facts))
+
+
+def fingerprint(*sources: str) -> str:
+    """A hash of what this code does: without docstrings, comments, imports or layout, so that moving a module or
+    rewording a comment is not a change of rules, which would make every record and analysis look out of date."""
+    digest = hashlib.sha256()
+    for source in sources:
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if not isinstance(body, list):
+                continue
+            kept = [n for n in body if not isinstance(n, ast.Import | ast.ImportFrom)]
+            if kept and isinstance(kept[0], ast.Expr) and isinstance(kept[0].value, ast.Constant):
+                kept = kept[1:]  # a docstring (or a bare constant, which does nothing either)
+            node.body = kept or [ast.Pass()]
+        digest.update(ast.unparse(tree).encode())
+    return digest.hexdigest()
 
 
 def summarise_case(case: CaseStudy) -> CaseSummary:

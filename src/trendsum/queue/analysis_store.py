@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..domain.analysis import Analysis, AnalysisProvenance, CrossCaseAnalysis
 from ..domain.models import ReviewEvent, Status, parse_status
 from .kinds import ANALYSIS, AnalysisNotFound
-from .store import Saved, Store, current_is
+from .store import Saved, Store, current_says
 from .transitions import GENERATE, Actor
 
 __all__ = [
@@ -56,16 +56,20 @@ def save_generated(
     """Add an engine's analysis as a new analysis or as its next version (never overwriting).
 
     Nothing is written (`unchanged`) when the current version was made from the same inputs (another run made it
-    meanwhile) or, with `force`, when it also says exactly this.
+    meanwhile, unless `force`), or when it already says exactly this, drawn from the same versions of the same
+    cases: a new prompt, model or trendsum that changes nothing a reviewer reads never sends it back to review.
     """
     text = body.model_dump_json()
+    same = {"v.body = ?": text,
+            "json_extract(v.provenance, '$.inputs') = json_extract(?, '$.inputs')": provenance.model_dump_json()}
     analysis = analysis_id(trend, language)
     note = f"{provenance.engine} {provenance.model}; {len(provenance.inputs)} approved case(s)"
     return store.add_version(
         ANALYSIS, analysis, Actor.PIPELINE, GENERATE, f"engine:{provenance.engine}", note,
         {"author": "engine", "body": text, "provenance": provenance.model_dump_json(), "cache_key": cache_key},
         {"trend": trend, "language": language, "engine": provenance.engine, "cases": len(provenance.inputs)},
-        unchanged_if=lambda db: current_is(db, ANALYSIS, analysis, cache_key, text if force else None),
+        unchanged_if=lambda db: (not force and current_says(db, ANALYSIS, analysis, {"v.cache_key = ?": cache_key}))
+        or current_says(db, ANALYSIS, analysis, same),
     )  # fmt: skip
 
 

@@ -18,10 +18,7 @@ from ..ingest import Source, read_case
 from . import editing
 from .kinds import RECORD
 from .store import Saved, Store
-from .transitions import APPROVE, REJECT, Actor, allowed_from, ensure_seen, next_status
-
-ACCEPTABLE = allowed_from(APPROVE)
-REJECTABLE = allowed_from(REJECT)
+from .transitions import APPROVE, REJECT, Actor, ensure_seen, next_status
 
 
 def reviewer_name(given: str | None, configured: str | None = None) -> str:

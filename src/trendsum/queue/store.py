@@ -110,15 +110,17 @@ class Store(Database):
 
         A record that was approved keeps its approved version and becomes stale until someone reviews the
         new one; a rejected record goes back to pending. Nothing is written (`unchanged`) when a version with the
-        same cache key exists (another run made it meanwhile) or, with `force`, when the current version already
-        says exactly this.
+        same cache key exists (another run made it meanwhile, unless `force`), or when the current version already
+        says exactly this about the same source: a new prompt, model or trendsum that changes nothing a reviewer
+        reads never sends an approved record back to review.
         """
         body = summary.model_dump_json()
+        same = {"v.summary = ?": body, "v.grounding = ?": grounding.model_dump_json(),
+                "v.source_sha256 = ?": provenance.source_sha256}  # fmt: skip
 
         def already(db: sqlite3.Connection) -> bool:
-            if force:
-                return current_is(db, RECORD, record_id, cache_key, body)
-            return _already_made(db, record_id, cache_key, provenance.source_sha256)
+            made = not force and _already_made(db, record_id, cache_key, provenance.source_sha256)
+            return made or current_says(db, RECORD, record_id, same)
 
         note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
         return self.add_version(
@@ -139,22 +141,6 @@ class Store(Database):
             return self.add_version(RECORD, record_id, Actor.REVIEWER, EDIT, reviewer, note, columns,
                                     _denormalised(summary, grounding, current.provenance),
                                     expected_version=expected_version)  # fmt: skip
-
-    def set_status(
-        self,
-        record_id: str,
-        expected_version: int,
-        status: Status,
-        reviewer: str,
-        note: str | None,
-        action: str,
-        expected_status: Status | None = None,
-    ) -> Saved:
-        """Move a record to a new review status, if nobody changed it since it was read (see `decide`)."""
-        saved = self.decide(RECORD, record_id, action, reviewer, note, expected_version, expected_status)
-        if saved.status != status:
-            raise ValueError(f"{action!r} moves a record to {saved.status}, not {status}")  # a caller's bug
-        return saved
 
     # -- any kind of item (kinds.py): versions, review decisions, history --------------------------------------
 
@@ -179,6 +165,8 @@ class Store(Database):
         written (`unchanged`) when `unchanged_if` says, under the same lock, that this version exists already.
         """
         at = now().isoformat()
+        if self.db.in_transaction and self.pending_creation:  # it would be written to the provisional copy, and lost
+            raise RuntimeError("a version was added inside a provisional transaction; use transaction()")
         with self.transaction() if not self.db.in_transaction else _joined(self.db) as db:
             head = _head(db, kind, item_id)
             if unchanged_if is not None and head is not None and unchanged_if(db):
@@ -523,12 +511,14 @@ def _event(db: sqlite3.Connection, kind: Kind, item_id: str, version: int, actio
     )
 
 
-def current_is(db: sqlite3.Connection, kind: Kind, item_id: str, cache_key: str, body: str | None = None) -> bool:
-    """Whether the item's current version was made with this cache key (and, given, says exactly `body`)."""
+def current_says(db: sqlite3.Connection, kind: Kind, item_id: str, conditions: dict[str, object]) -> bool:
+    """Whether the item's current version (row `v`) meets every condition: `{"v.body = ?": value}`. The conditions
+    are written by trendsum, never taken from input; only the values are."""
+    where = "".join(f" AND {condition}" for condition in conditions)
     return db.execute(
         f"SELECT 1 FROM {kind.items} i JOIN {kind.versions} v ON v.{kind.key} = i.id AND v.version = i.current_version"
-        f" WHERE i.id = ? AND v.cache_key = ? AND (? IS NULL OR v.{kind.body} = ?)",
-        (item_id, cache_key, body, body),
+        f" WHERE i.id = ?{where}",
+        (item_id, *conditions.values()),
     ).fetchone() is not None
 
 
