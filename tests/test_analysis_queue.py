@@ -16,7 +16,7 @@ from trendsum.domain.analysis import AnalysisProvenance, CrossCaseAnalysis, Find
 from trendsum.domain.models import Status
 from trendsum.errors import ConflictError, ReviewError
 from trendsum.queue import analysis_store
-from trendsum.queue.kinds import ANALYSIS
+from trendsum.queue.kinds import ANALYSIS, RECORD, Kind
 from trendsum.queue.store import Saved, Store, now
 from trendsum.queue.transitions import REJECT, TRANSITIONS, Actor, next_status
 
@@ -147,3 +147,19 @@ def test_the_transition_table_is_the_one_records_always_followed() -> None:
     }  # fmt: skip
     with pytest.raises(ValueError, match="only the reviewer"):
         next_status(Actor.PIPELINE, "approved", P, "x")  # an engine's run can never approve anything
+
+
+@pytest.mark.parametrize("kind", [RECORD, ANALYSIS], ids=lambda k: k.name)
+def test_each_kind_describes_the_tables_the_migrations_made(kind: Kind, cases: Path, db: Path) -> None:
+    """A kind is data about the queue's tables: its listing columns and body model must match what is stored, so
+    a migration that adds a listing column, or a body that changes shape, cannot leave the kind behind."""
+    assert run("summarise", str(cases)).exit_code == 0
+    with Store(db) as store:
+        save(store)
+        columns = {row[1] for row in store.db.execute(f"PRAGMA table_info({kind.items})")}
+        bookkeeping = {"id", "status", "current_version", "approved_version", "created_at", "updated_at"}
+        assert set(kind.listed) == columns - bookkeeping
+        bodies = [row[0] for row in store.db.execute(f"SELECT {kind.body} FROM {kind.versions}")]
+        assert bodies and all(kind.body_model.model_validate_json(body) for body in bodies)
+        with pytest.raises(ValueError, match="no listing columns"):
+            store.add_version(kind, "x", Actor.PIPELINE, "generated", "engine:test", None, {}, {"not_a_column": 1})

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
+from ..domain.analysis import CrossCaseAnalysis
+from ..domain.models import CaseSummary
 from ..errors import RecordNotFound, UsageError
 
 
@@ -27,11 +31,17 @@ class Kind:
     events: str  # the append-only history
     key: str  # the column of `versions` and `events` naming the item
     body: str  # the column of `versions` holding the body's JSON
+    body_model: type[BaseModel]  # what that JSON is
+    # the columns of `items` copied from the current version, so that listing and filtering decode no JSON
+    listed: tuple[str, ...]
     show: str  # the command that shows one item, for messages
     not_found: Callable[[str, Sequence[str]], UsageError]  # (wanted id, ids like it) -> the error to raise
 
 
-RECORD = Kind("record", "records", "versions", "events", "record_id", "summary", "trendsum show",
-              lambda wanted, close: RecordNotFound(wanted, list(close)))  # fmt: skip
+RECORD = Kind("record", "records", "versions", "events", "record_id", "summary", CaseSummary,
+              ("title", "organisation", "nation", "year", "trend", "engine", "grounded", "points", "source_path",
+               "ai_text", "outcomes", "unintended", "lessons", "criteria_failed"),
+              "trendsum show", lambda wanted, close: RecordNotFound(wanted, list(close)))  # fmt: skip
 ANALYSIS = Kind("analysis", "analyses", "analysis_versions", "analysis_events", "analysis_id", "body",
+                CrossCaseAnalysis, ("trend", "language", "engine", "cases"),
                 "trendsum analyse show", lambda wanted, close: AnalysisNotFound(wanted))  # fmt: skip

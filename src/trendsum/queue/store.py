@@ -165,6 +165,8 @@ class Store(Database):
         written (`unchanged`) when `unchanged_if` says, under the same lock, that this version exists already.
         """
         at = now().isoformat()
+        if not set(fields) <= set(kind.listed):  # a listing column the kind does not declare: a caller's bug
+            raise ValueError(f"{kind.name} has no listing columns {sorted(set(fields) - set(kind.listed))}")
         if self.db.in_transaction and self.pending_creation:  # it would be written to the provisional copy, and lost
             raise RuntimeError("a version was added inside a provisional transaction; use transaction()")
         with self.transaction() if not self.db.in_transaction else _joined(self.db) as db:
