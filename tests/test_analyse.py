@@ -128,12 +128,19 @@ def test_an_approved_analysis_stays_approved_when_a_rerun_says_the_same(queue: P
     assert run("analyse", "accept", ANALYSIS, "-r", "B. Editor").exit_code == 0
     forced = run("analyse", "--trend", TREND, "--force")
     assert forced.exit_code == 0 and "unchanged" in forced.stderr and "updated" not in forced.stderr, forced.stderr
-    monkeypatch.setattr("trendsum.analysis.offline.rules_hash", lambda: "f" * 64)
+    from trendsum.analysis import offline
+
+    monkeypatch.setattr(offline, "rules_hash", lambda: "f" * 64)
+    analysed: list[int] = []
+    real = offline.analyse_offline
+    monkeypatch.setattr(offline, "analyse_offline", lambda *args, **kw: analysed.append(1) or real(*args, **kw))
     upgraded = run("analyse", "--trend", TREND)
     assert upgraded.exit_code == 0 and "unchanged" in upgraded.stderr, upgraded.stderr
     analysis, events = stored(queue)
     assert (analysis.status, analysis.version, analysis.approved_version) == (Status.APPROVED, 1, 1)
     assert [e.action for e in events] == ["created", "approved"]
+    assert run("analyse", "--trend", TREND).exit_code == 0
+    assert len(analysed) == 1  # the new identity was remembered as confirming the analysis: not analysed again
 
 
 def test_analysis_is_reviewed_by_a_person_and_goes_stale_when_its_cases_change(queue: Path) -> None:

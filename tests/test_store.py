@@ -25,7 +25,8 @@ def schema_dump(db: sqlite3.Connection) -> str:
     return "\n".join(repr(row) for row in db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name"))
 
 
-def test_a_fresh_queue_has_exactly_the_schema_the_released_migrations_made() -> None:
+def test_a_fresh_queue_has_exactly_the_schema_the_released_migrations_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:5])  # m001-m005, as released then
     db = sqlite3.connect(":memory:", isolation_level=None)
     migrations.apply(db)
     dump = schema_dump(db)
@@ -129,8 +130,11 @@ def test_a_new_trendsum_that_summarises_the_same_leaves_approved_records_approve
     again = run("summarise", str(cases))
     assert again.exit_code == 0 and asked and summarised.calls == 3  # the cache missed: every case was redone
     assert re.search(r"│\s+0 │\s+0 │\s+3 │\s+0 │", again.stderr), again.stderr  # new, updated, unchanged, failed
+    assert "done 3 · cached 0" in again.stderr  # the engine was asked: not a cache hit, whatever it said
     row = next(r for r in jsonl(run("list", "--json").stdout) if r["id"] == "tayside-blue-badges")
     assert (row["status"], row["current_version"], row["approved_version"]) == ("approved", 1, 1)
+    later = run("summarise", str(cases))  # the new identity is remembered as confirming the records: no new call
+    assert later.exit_code == 0 and summarised.calls == 3 and "done 0 · cached 3" in later.stderr, later.stderr
     forced = run("summarise", str(cases), "--force")  # asked to redo it all: still nothing new to say
     assert forced.exit_code == 0 and re.search(r"│\s+0 │\s+0 │\s+3 │\s+0 │", forced.stderr), forced.stderr
 
@@ -154,3 +158,34 @@ def test_the_offline_rules_identity_ignores_imports_docstrings_and_comments() ->
     assert moved != source and offline.fingerprint(moved) == offline.fingerprint(source)
     changed = source.replace("MAX_POINTS", "MAX_POINTS_CHANGED", 1) if "MAX_POINTS" in source else source + "\nX = 1\n"
     assert offline.fingerprint(changed) != offline.fingerprint(source)
+    swapped = source.replace("from ..domain import grounding", "from ..domain import strict_grounding as grounding")
+    assert swapped != source and offline.fingerprint(swapped) != offline.fingerprint(source)  # other code, same name
+
+
+def test_force_brings_a_corrected_grounding_to_records_whose_text_is_the_same(
+    cases: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trendsum whose grounding check was wrong is fixed: a plain rerun leaves the words (and any approval) as they
+    are, --force writes the corrected verdict as a new version."""
+    from trendsum.domain import grounding
+    from trendsum.domain.models import Grounding, PointCheck
+
+    real = grounding.check
+
+    def finds_nothing(summary, source_text):  # type: ignore[no-untyped-def]
+        checked = real(summary, source_text)
+        return Grounding(points={path: PointCheck(supported=False, missing=["?"]) for path in checked.points})
+
+    with monkeypatch.context() as patched:
+        patched.setattr(grounding, "check", finds_nothing)
+        run("summarise", str(cases))
+
+    def grounded() -> dict[str, tuple[int, int]]:
+        return {r["id"]: (r["grounded"], r["current_version"]) for r in jsonl(run("list", "--json").stdout)}
+
+    assert grounded()["tayside-blue-badges"][0] == 0
+    run("summarise", str(cases))
+    assert grounded()["tayside-blue-badges"] == (0, 1)  # the same key: answered from the cache
+    assert run("summarise", str(cases), "--force").exit_code == 0
+    points, version = grounded()["tayside-blue-badges"]
+    assert points > 0 and version == 2

@@ -119,6 +119,8 @@ def summarise_command(
             key = {FAILED: "failed", SKIPPED: "failed", UNCHANGED: "cached", DUPLICATE: "cached"}.get(
                 outcome.result, "done"
             )
+            if outcome.result == UNCHANGED and outcome.attempts:  # asked, and it said nothing new: not a cache hit
+                key = "done"
             counts[key] += 1
             counts["tokens"] += outcome.prompt_tokens + outcome.completion_tokens
             status = f"done {counts['done']} · cached {counts['cached']} · failed {counts['failed']}"

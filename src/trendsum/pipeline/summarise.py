@@ -262,10 +262,10 @@ async def _summarise_one(
     # export._public_text knows this wording: it cuts an absolute path in it to the file name
     flags += [f"same content also at {path}: summarised once, as this record" for path in also_at]
     saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags, force=options.force)
-    if saved.unchanged:  # another run saved the same summary while this one worked: it counts it, not us
-        return CaseOutcome(path, case.case_id, UNCHANGED, saved.version, saved.status, warnings=case.warnings)
+    # unchanged: another run saved it while this one worked, or the engine said what the record already says
+    result = UNCHANGED if saved.unchanged else NEW if saved.created else UPDATED
     return CaseOutcome(
-        path, case.case_id, NEW if saved.created else UPDATED, saved.version, saved.status,
+        path, case.case_id, result, saved.version, saved.status,
         grounded=checked.supported, points=checked.total, attempts=reply_stats.attempts,
         prompt_tokens=reply_stats.prompt_tokens, completion_tokens=reply_stats.completion_tokens,
         warnings=case.warnings,

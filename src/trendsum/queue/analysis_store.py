@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..domain.analysis import Analysis, AnalysisProvenance, CrossCaseAnalysis
 from ..domain.models import ReviewEvent, Status, parse_status
 from .kinds import ANALYSIS, AnalysisNotFound
-from .store import Saved, Store, current_says
+from .store import Saved, Store, confirm_if_current_says, current_says
 from .transitions import GENERATE, Actor
 
 __all__ = [
@@ -57,7 +57,8 @@ def save_generated(
 
     Nothing is written (`unchanged`) when the current version was made from the same inputs (another run made it
     meanwhile, unless `force`), or when it already says exactly this, drawn from the same versions of the same
-    cases: a new prompt, model or trendsum that changes nothing a reviewer reads never sends it back to review.
+    cases: a new prompt, model or trendsum that changes nothing a reviewer reads never sends it back to review
+    (its cache key is kept as confirming the current version, so the next run with it asks nothing).
     """
     text = body.model_dump_json()
     same = {"v.body = ?": text,
@@ -69,7 +70,7 @@ def save_generated(
         {"author": "engine", "body": text, "provenance": provenance.model_dump_json(), "cache_key": cache_key},
         {"trend": trend, "language": language, "engine": provenance.engine, "cases": len(provenance.inputs)},
         unchanged_if=lambda db: (not force and current_says(db, ANALYSIS, analysis, {"v.cache_key = ?": cache_key}))
-        or current_says(db, ANALYSIS, analysis, same),
+        or confirm_if_current_says(db, ANALYSIS, analysis, same, cache_key),
     )  # fmt: skip
 
 

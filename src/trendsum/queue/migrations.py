@@ -266,3 +266,24 @@ def m005_source_ids(db: sqlite3.Connection) -> None:
         CREATE INDEX records_source_path ON records(source_path);
         """,
     )
+
+
+@migration
+def m006_confirmations(db: sqlite3.Connection) -> None:
+    """Cache keys that made exactly what an item's current version already says (a new model, prompt or trendsum
+    that changed nothing a reviewer reads): nothing new is written for them, and this row lets later runs with
+    the same key skip the engine instead of asking it again every time."""
+    run_script(
+        db,
+        """
+        CREATE TABLE confirmations (
+            kind TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            cache_key TEXT NOT NULL,
+            source_sha256 TEXT,
+            confirmed_at TEXT NOT NULL,
+            PRIMARY KEY (kind, item_id, cache_key, version)
+        );
+        """,
+    )

@@ -112,16 +112,21 @@ class Store(Database):
         new one; a rejected record goes back to pending. Nothing is written (`unchanged`) when a version with the
         same cache key exists (another run made it meanwhile, unless `force`), or when the current version already
         says exactly this about the same source: a new prompt, model or trendsum that changes nothing a reviewer
-        reads never sends an approved record back to review.
+        reads never sends an approved record back to review. Such a key is kept as a confirmation of the current
+        version, so the next run with it is answered from the cache.
         """
         body = summary.model_dump_json()
-        # The words a reviewer approved, about the same source: a grounding check that now judges a quote differently
-        # is no reason to write a version with the same text (review shows it when the text next changes).
-        same = {"v.summary = ?": body, "v.source_sha256 = ?": provenance.source_sha256}
+        sha256 = provenance.source_sha256
+        # The words a reviewer approved, about the same source: a grounding check that now judges a quote
+        # differently is no reason to write the same words again, unless asked to redo everything (--force).
+        same: dict[str, object] = {"v.summary = ?": body, "v.source_sha256 = ?": sha256}
+        if force:
+            same["v.grounding = ?"] = grounding.model_dump_json()
 
         def already(db: sqlite3.Connection) -> bool:
-            made = not force and _already_made(db, record_id, cache_key, provenance.source_sha256)
-            return made or current_says(db, RECORD, record_id, same)
+            if not force and _already_made(db, record_id, cache_key, sha256):
+                return True
+            return confirm_if_current_says(db, RECORD, record_id, same, cache_key, sha256)
 
         note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
         return self.add_version(
@@ -255,11 +260,8 @@ class Store(Database):
         return (review[0], datetime.fromisoformat(review[1]), review[2]) if review else None
 
     def cached_version(self, kind: Kind, item_id: str, cache_key: str) -> int | None:
-        """The latest version made with this cache key (same inputs, prompt, engine and model), if any."""
-        row = self.db.execute(
-            f"SELECT max(version) FROM {kind.versions} WHERE {kind.key} = ? AND cache_key = ?", (item_id, cache_key)
-        ).fetchone()
-        return row[0] if row else None
+        """The latest version made (or confirmed) with this cache key (same inputs, prompt, engine and model)."""
+        return _cached_version(self.db, kind, item_id, cache_key)
 
     def add_failure(self, case_id: str, source_path: str, reason: str, attempts: int, last_raw: str | None) -> None:
         """Keep a failure for diagnosis. One that cost no engine call (an unreadable file) creates no queue: it is
@@ -484,11 +486,38 @@ class Store(Database):
 
 def _already_made(db: sqlite3.Connection, record_id: str, cache_key: str, sha256: str) -> bool:
     row = db.execute(
-        "SELECT EXISTS (SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?) AND (SELECT source_sha256"
-        " FROM versions WHERE record_id = ? AND kind = 'generated' ORDER BY version DESC LIMIT 1) = ?",
-        (record_id, cache_key, record_id, sha256),
+        "SELECT (EXISTS (SELECT 1 FROM versions WHERE record_id = ? AND cache_key = ?)"
+        " OR EXISTS (SELECT 1 FROM confirmations WHERE kind = ? AND item_id = ? AND cache_key = ?))"
+        " AND (SELECT source_sha256 FROM versions WHERE record_id = ? AND kind = 'generated'"
+        " ORDER BY version DESC LIMIT 1) = ?",
+        (record_id, cache_key, RECORD.name, record_id, cache_key, record_id, sha256),
     ).fetchone()
     return bool(row[0])
+
+
+def _cached_version(db: sqlite3.Connection, kind: Kind, item_id: str, cache_key: str) -> int | None:
+    row = db.execute(
+        f"SELECT max(version) FROM (SELECT version FROM {kind.versions} WHERE {kind.key} = ? AND cache_key = ?"
+        " UNION ALL SELECT version FROM confirmations WHERE kind = ? AND item_id = ? AND cache_key = ?)",
+        (item_id, cache_key, kind.name, item_id, cache_key),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def confirm_if_current_says(
+    db: sqlite3.Connection, kind: Kind, item_id: str, conditions: dict[str, object], cache_key: str,
+    sha256: str | None = None,
+) -> bool:  # fmt: skip
+    """Whether the item's current version meets `conditions` (see `current_says`); if so, `cache_key` is kept as
+    having made it, so that a later run with that key is answered from the cache instead of asking again."""
+    if not current_says(db, kind, item_id, conditions):
+        return False
+    db.execute(
+        "INSERT OR IGNORE INTO confirmations (kind, item_id, version, cache_key, source_sha256, confirmed_at)"
+        f" SELECT ?, id, current_version, ?, ?, ? FROM {kind.items} WHERE id = ?",
+        (kind.name, cache_key, sha256, now().isoformat(), item_id),
+    )
+    return True
 
 
 def _head(db: sqlite3.Connection, kind: Kind, item_id: str) -> Head | None:
