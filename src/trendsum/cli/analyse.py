@@ -84,7 +84,8 @@ def analyse_command(
         rules_only = not spec.capabilities.any_schema  # an engine that writes only summaries: the offline rules
         template = None if rules_only else analysis.load_prompt(prompt)
         chosen = None if rules_only else spec.build(settings, memory=store)
-        app_.err.print(engine_line(settings, chosen, " (themes from shared key terms)"), highlight=False)
+        local_note = " (themes from shared key terms)" if chosen is None else f" {spec.summary}"
+        app_.err.print(engine_line(settings, chosen, local_note), highlight=False)
 
         async def run_all() -> list[analysis.AnalysisOutcome]:
             try:

@@ -143,8 +143,9 @@ def rules_hash() -> str:
 
 
 def fingerprint(*sources: str) -> str:
-    """A hash of what this code does: without docstrings, comments, imports or layout, so that moving a module or
-    rewording a comment is not a change of rules, which would make every record and analysis look out of date."""
+    """A hash of what this code does: without docstrings, comments or layout, and with each import reduced to the
+    names it binds (`grounding`, `re`), so that moving a module or rewording a comment is not a change of rules,
+    which would make every record and analysis look out of date; binding a name to other code still is."""
     digest = hashlib.sha256()
     for source in sources:
         tree = ast.parse(source)
@@ -152,8 +153,16 @@ def fingerprint(*sources: str) -> str:
             body = getattr(node, "body", None)
             if not isinstance(body, list):
                 continue
-            kept = [n for n in body if not isinstance(n, ast.Import | ast.ImportFrom)]
-            if kept and isinstance(kept[0], ast.Expr) and isinstance(kept[0].value, ast.Constant):
+            kept: list[ast.stmt] = []
+            for statement in body:
+                if isinstance(statement, ast.Import | ast.ImportFrom):  # where from is layout; what is bound is not
+                    names = [f"{a.name.split('.')[-1]} as {a.asname}" if a.asname else a.name for a in statement.names]
+                    statement = ast.Expr(ast.Constant("import " + ", ".join(names)))
+                kept.append(statement)
+            first = kept[0] if kept else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and not (
+                isinstance(first.value.value, str) and first.value.value.startswith("import ")
+            ):
                 kept = kept[1:]  # a docstring (or a bare constant, which does nothing either)
             node.body = kept or [ast.Pass()]
         digest.update(ast.unparse(tree).encode())
