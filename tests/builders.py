@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from trendsum.domain.models import CaseSummary, Point
+
 # -- Word -------------------------------------------------------------------------------------------------
 
 
@@ -207,3 +209,15 @@ def case_odt(path: Path) -> Path:
     body = h(1, TITLE) + p("Brackenshire Council in Scotland changed how families apply in 2024.")
     body += "".join(h(2, heading) + p(sentence) for heading, sentence in SECTIONS)
     return odt(path, body)
+
+
+def summary(**changes: object) -> CaseSummary:
+    """A valid summary that meets every selection criterion, with `changes` applied."""
+    point = Point(text="A point.", evidence=["A quote from the source."])
+    base: dict[str, object] = dict(
+        title="t", organisation="o", nation="Wales", year=2024, trend="harnessing data",
+        ai_application=Point(text="A machine learning model ranked the requests.", evidence=["x y z"]),
+        overview=point, challenges=[point], approach=[point], outcomes=[point],
+        unintended_consequences=[point], lessons=[point],
+    )  # fmt: skip
+    return CaseSummary.model_validate({**base, **changes})

@@ -6,24 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import summary
 from helpers import jsonl, run
 
 from trendsum.domain import criteria
-from trendsum.domain.models import CaseSummary, Point
+from trendsum.domain.models import Point
 from trendsum.queue.store import Store
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 
 
-def summary(**changes: object) -> CaseSummary:
-    point = Point(text="A point.", evidence=["A quote from the source."])
-    base: dict[str, object] = dict(
-        title="t", organisation="o", nation="Wales", year=2024, trend="harnessing data",
-        ai_application=Point(text="A machine learning model ranked the requests.", evidence=["x y z"]),
-        overview=point, challenges=[point], approach=[point], outcomes=[point],
-        unintended_consequences=[point], lessons=[point],
-    )  # fmt: skip
-    return CaseSummary.model_validate({**base, **changes})
 
 
 @pytest.mark.parametrize(
