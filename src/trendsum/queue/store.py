@@ -17,12 +17,12 @@ from typing import Any
 from ..domain import criteria
 from ..domain.criteria import CaseFacts, CriteriaResult
 from ..domain.models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
-from ..errors import ConflictError, UsageError
+from ..errors import UsageError
 from ..ingest import storable
 from .database import Database
 from .database import queue_error as queue_error  # importable from here, as before the split
 from .kinds import RECORD, Kind
-from .transitions import EDIT, GENERATE, Actor, approved_version, changed_message, next_status
+from .transitions import EDIT, GENERATE, Actor, approved_version, ensure_seen, next_status
 
 
 def now() -> datetime:
@@ -232,10 +232,9 @@ class Store(Database):
 
     def _ensure_seen(self, db: sqlite3.Connection, kind: Kind, head: Head, version: int,
                      status: Status | None) -> None:  # fmt: skip
-        if head.version != version or (status is not None and head.status != status):
-            review = _last_review(db, kind, head.id)
-            raise ConflictError(changed_message(kind.show, head.id, version, status, head.version, head.status,
-                                                review[0] if review else None))  # fmt: skip
+        """`transitions.ensure_seen` on the item as it is under this transaction's lock."""
+        review = _last_review(db, kind, head.id)  # who changed it, for the message if it did
+        ensure_seen(kind.show, head.id, version, status, head.version, head.status, review[0] if review else None)
 
     def head(self, kind: Kind, item_id: str) -> Head:
         """An item's status and versions, or the kind's not-found error."""

@@ -57,11 +57,6 @@ TRANSITIONS: dict[str, Transition] = {
 APPROVE, REJECT, EDIT, GENERATE = "approved", "rejected", "edited", "generated"
 
 
-def allowed_from(action: str) -> tuple[Status, ...]:
-    """The statuses an item may be in for `action`."""
-    return tuple(s for s in TRANSITIONS[action].moves if s is not None)
-
-
 def next_status(actor: Actor, action: str, current: Status | None, item_id: str) -> Status:
     """The status `action` moves an item from `current` to, or a ReviewError saying why it may not."""
     transition = TRANSITIONS[action]
