@@ -89,13 +89,41 @@ def case_text(request: dict[str, Any]) -> str:
     return match.group(2)
 
 
+_NUMBERED = re.compile(r"^\[(\d+)\] (.*)$")
+
+
 def good_answer(request: dict[str, Any]) -> dict[str, Any]:
-    """A valid, grounded answer for whatever case the request carries (the offline engine's summary)."""
+    """A valid, grounded answer for whatever case the request carries (the offline engine's summary), in the
+    evidence style the prompt asks for: ids when it shows the case as numbered sentences, else quotes."""
+    from trendsum.domain import answers
     from trendsum.engines.offline import summarise_case
     from trendsum.ingest import Source, parse_text
 
-    case = parse_text(case_text(request), Source(Path("case.md"), "case"), sha256="0" * 64)
-    return json.loads(summarise_case(case).model_dump_json())
+    text, sentences = _unnumbered(case_text(request))
+    case = parse_text(text, Source(Path("case.md"), "case"), sha256="0" * 64)
+    style = answers.SENTENCES if sentences else answers.QUOTES
+    return answers.as_answer(summarise_case(case), style, sentences)
+
+
+def _unnumbered(shown: str) -> tuple[str, list[Any]]:
+    """A case shown as numbered sentences, as text again (paragraphs kept) with its sentences under their ids;
+    a case shown as text, unchanged and without sentences."""
+    from trendsum.domain.sentences import Sentence
+
+    lines = shown.split("\n")
+    if not all(_NUMBERED.match(line) for line in lines if line):
+        return shown, []
+    text, sentences, paragraph = "", [], 0
+    for line in lines:
+        match = _NUMBERED.match(line)
+        if match is None:
+            paragraph += 1
+            text += "\n"
+            continue
+        start = len(text)
+        text += match[2] + "\n"
+        sentences.append(Sentence(int(match[1]), start, start + len(match[2]), match[2], paragraph, False))
+    return text, sentences
 
 
 def answer_for(request: dict[str, Any], **kwargs: Any) -> Reply:
@@ -106,10 +134,21 @@ def answer_for(request: dict[str, Any], **kwargs: Any) -> Reply:
     answer it asks for."""
     if request.get("max_tokens") == 1:
         return completion("{", finish_reason="length", usage=(prompt_tokens(request), 1), **kwargs)
-    answer = good_answer(request) if _has_case(request) else {"answer": "ok"}
+    answer = good_answer(request) if _has_case(request) else _probe_answer(request)
     if request.get("tools"):
         return completion(tool_arguments=answer, **kwargs)
     return completion(answer, **kwargs)
+
+
+def _probe_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """What a capable model says to `doctor`'s probes: "ok" to a mode probe; the sentence about waiting times,
+    by number or copied, to an evidence probe."""
+    asked = " ".join(m.get("content") or "" for m in request["messages"])
+    if '{"evidence": [its number]}' in asked:
+        return {"evidence": [3]}
+    if '{"quote": "the sentence"}' in asked:
+        return {"quote": "Waiting times for a card fell from ten days to two."}
+    return {"answer": "ok"}
 
 
 def prompt_tokens(request: dict[str, Any]) -> int:

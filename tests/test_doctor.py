@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fake_openai import FakeOpenAI, Reply, answer_for, error, prompt_tokens
+from fake_openai import FakeOpenAI, Reply, answer_for, completion, error, prompt_tokens
 from helpers import run
 from test_openai_engine import context_error
 
@@ -50,7 +50,7 @@ def test_modes_are_probed_with_a_tiny_question_and_the_prompt_measured_once(serv
     server.responder = answer_for
     result = doctor(server)
     assert result.exit_code == 0, result.output
-    probes, sizing = server.chat_requests[:4], server.chat_requests[4:]
+    probes, sizing, evidence = server.chat_requests[:4], server.chat_requests[4:5], server.chat_requests[5:]
     assert [("tools" in r.body, (r.body.get("response_format") or {}).get("type")) for r in probes] == [
         (False, "json_schema"), (True, None), (False, "json_object"), (False, None)]  # fmt: skip
     for probe in probes:
@@ -63,10 +63,14 @@ def test_modes_are_probed_with_a_tiny_question_and_the_prompt_measured_once(serv
     assert size.body["max_tokens"] == 1 and size.body["response_format"]["type"] == "json_schema"
     assert "lessons" in schema_of(size.body)["properties"]
     assert "Probe council" in size.body["messages"][1]["content"]
+    # the evidence styles, each a three-sentence question in the mode a run uses: which one the model gets right
+    assert [r.body["response_format"]["type"] for r in evidence] == ["json_schema", "json_schema"]
+    assert all(r.body["max_tokens"] <= 64 for r in evidence)
     table = rows(result.stdout)
     assert {name: ok for name, (ok, _) in table.items()} == {
         "reachable": "yes", "model": "yes", "mode json_schema": "yes", "mode tools": "yes",
-        "mode json_object": "yes", "mode json": "yes", "context": "yes"}  # fmt: skip
+        "mode json_object": "yes", "mode json": "yes", "context": "yes", "evidence sentences": "yes",
+        "evidence quotes": "yes"}  # fmt: skip
     assert table["context"][1] == f"the instructions and schema take {prompt_tokens(size.body)} tokens"
     with Store(db) as store:
         assert store.endpoint_mode(server.url, "test-model") == "json_schema"
@@ -74,13 +78,13 @@ def test_modes_are_probed_with_a_tiny_question_and_the_prompt_measured_once(serv
 
 def test_context_room_uses_the_size_the_server_advertises(server: FakeOpenAI) -> None:
     server.models_reply = Reply(body={"object": "list", "data": [
-        {"id": "test-model", "object": "model", "owned_by": "llamacpp", "meta": {"n_ctx": 3000}}]})  # fmt: skip
+        {"id": "test-model", "object": "model", "owned_by": "llamacpp", "meta": {"n_ctx": 2500}}]})  # fmt: skip
     server.responder = answer_for
     result = doctor(server)
     assert result.exit_code == 0, result.output  # a small context is a warning: the modes work
     ok, detail = rows(result.stdout)["context"]
-    used = prompt_tokens(server.chat_requests[-1].body)
-    assert ok == "no" and detail.startswith(f"3000 tokens per request; the instructions and schema take {used}")
+    used = prompt_tokens(server.chat_requests[4].body)  # the size probe, after the four mode probes
+    assert ok == "no" and detail.startswith(f"2500 tokens per request; the instructions and schema take {used}")
     assert detail.endswith("start the server with a larger context")
 
 
@@ -159,3 +163,19 @@ def test_prompts_in_an_empty_folder_is_an_error_naming_it(tmp_path: Path) -> Non
         assert result.exit_code == 2
         assert result.stdout == ""
         assert "No prompt templates in" in result.stderr and str(empty) in result.stderr.replace("\n", "")
+
+
+def test_doctor_says_when_a_model_copies_sentences_better_than_it_cites_them(server: FakeOpenAI) -> None:
+    def miscites(request: dict[str, Any]) -> Reply:
+        asked = " ".join(m["content"] for m in request["messages"])
+        if "[its number]" in asked:  # a model that cites the first sentence whatever is asked
+            return completion({"evidence": [1]})
+        return answer_for(request)
+
+    server.responder = miscites
+    result = doctor(server)
+    assert result.exit_code == 0, result.output  # a note, not a failure: the endpoint works
+    table = rows(result.stdout)
+    assert table["evidence sentences"][0] == "no" and "cited [1]" in table["evidence sentences"][1]
+    assert table["evidence quotes"][0] == "yes"
+    assert "--prompt summarise-v1" in " ".join(result.stdout.split())

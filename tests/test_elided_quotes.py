@@ -114,10 +114,10 @@ def test_a_stitched_answer_from_a_model_cannot_be_accepted_without_allow_ungroun
     }  # fmt: skip
     server.enqueue(completion(answer))
     summarised = run("summarise", str(folder), "--engine", "openai", "--base-url", server.url,
-                     "--model", "test-model", "--max-attempts", "1")  # fmt: skip
+                     "--model", "test-model", "--max-attempts", "1", "--prompt", "summarise-v1")  # fmt: skip
     assert summarised.exit_code == 0, summarised.stderr
     (record,) = jsonl(run("export", "--status", "pending").stdout)
-    assert record["grounding"] == {"supported": 2, "total": 3}
+    assert (record["grounding"]["grounded"], record["grounding"]["total"]) == (2, 3)
     assert record["outcomes"][0]["supported"] is False
 
     refused = run("review", "accept", RECORD_ID, "--reviewer", "A. Researcher")
@@ -143,7 +143,7 @@ def test_a_stitched_quote_typed_by_a_reviewer_is_flagged_too(tmp_path: Path) -> 
     assert saved.exit_code == 0, saved.stderr
     with Store(Path("outputs/trendsum.db")) as store:
         record = store.get(RECORD_ID)
-        assert record.summary.outcomes[0].evidence == [STITCHED]
+        assert record.summary.outcomes[0].quotes == [STITCHED]
         assert record.grounding.points["outcomes[0]"].missing == [STITCHED]
         assert record.grounding.points["outcomes[0]"].reasons == [grounding.NOT_ADJACENT]  # kept for the reviewer
         assert record.grounding.supported == record.grounding.total - 1

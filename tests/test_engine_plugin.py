@@ -17,6 +17,8 @@ import pytest
 from helpers import jsonl, run
 
 from trendsum import config, engines
+from trendsum.domain.answers import as_answer
+from trendsum.domain.models import CaseSummary
 from trendsum.engines import Capabilities, Check, EngineReply, EngineSpec, GenerationRequest, ModeMemory
 from trendsum.errors import ConfigError
 from trendsum.prompts import Prompt
@@ -46,7 +48,8 @@ class EchoEngine:
             "approach": [], "outcomes": [{"text": last, "evidence": [last]}], "unintended_consequences": [],
             "lessons": [],
         }  # fmt: skip
-        text = json.dumps(summary)
+        # answered in the evidence style the prompt asks for, as any engine must: ids of the sentences it quotes
+        text = json.dumps(as_answer(CaseSummary.model_validate(summary), request.evidence_style, request.sentences))
         return EngineReply(text=text, prompt_tokens=len(request.case.text) // 4, completion_tokens=len(text) // 4,
                            mode="echo")  # fmt: skip
 
@@ -96,8 +99,8 @@ def test_a_registered_engine_summarises_into_the_queue_with_its_name_in_provenan
     record = json.loads(run("show", "harbourside-housing", "--json").stdout)
     provenance = record["provenance"]
     assert (provenance["engine"], provenance["model"], provenance["mode"]) == ("echo", "echo-2", "echo")
-    assert provenance["prompt_name"] == "summarise-v1" and provenance["attempts"] == 1
-    assert record["overview"]["evidence"] == [
+    assert provenance["prompt_name"] == "summarise-v2" and provenance["attempts"] == 1
+    assert [e["text"] for e in record["overview"]["evidence"]] == [
         "Harbourside Borough Council in England runs a housing register of about 4,000 households."]  # fmt: skip
     assert record["grounding"]["supported"] == record["grounding"]["total"] == 2  # the validator passed it
     again = run("summarise", "cases", "--engine", "echo", "--model", "echo-2")
@@ -193,7 +196,11 @@ def test_the_built_in_engines_declare_what_the_cli_used_to_infer_from_their_name
 
 def test_a_request_id_is_the_same_for_the_same_question_and_differs_for_a_reask() -> None:
     from trendsum import prompts
-    from trendsum.domain.models import CaseStudy, summary_schema
+    from trendsum.domain.answers import QUOTES, answer_schema
+    from trendsum.domain.models import CaseStudy
+
+    def summary_schema() -> dict:  # type: ignore[type-arg]
+        return answer_schema(QUOTES)
 
     case = CaseStudy("c", "c.md", "C", "Some text.", "0" * 64)
     template = prompts.load("summarise-v1")

@@ -47,9 +47,10 @@ def test_report_has_title_contents_a_chapter_per_trend_and_a_section_per_approve
     assert len(provenance) == 2
     assert all("offline extractive engine" in line and "Approved by A. Researcher on " in line for line in provenance)
     record = jsonl(run("export").stdout)[1]
-    quote = " ".join(record["outcomes"][0]["evidence"][0].split())
+    cited = record["outcomes"][0]["evidence"][0]
+    quote = " ".join(cited["text"].split())
     appendix = [p.text for p in paragraphs[[p.text for p in paragraphs].index("Appendix: evidence"):]]
-    assert any(quote in line for line in appendix)
+    assert any(quote in line and f"sentence {cited['sentence']})" in line for line in appendix)  # cited by number
 
 
 def test_unapproved_cases_carry_a_banner_and_every_page_a_draft_header(cases: Path, tmp_path: Path) -> None:

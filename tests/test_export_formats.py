@@ -67,7 +67,8 @@ def test_csv_has_one_row_per_record_points_on_lines_and_unapproved_rows_marked(c
     lessons = by_id["tayside-blue-badges"]["lessons"].split("\n")
     assert lessons == [f"\u2022 {p['text']}" for p in record["lessons"]] and len(lessons) == 2
     evidence = by_id["tayside-blue-badges"]["evidence"].split("\n")
-    assert f"Lessons learnt 2: \u201c{record['lessons'][1]['evidence'][0]}\u201d" in evidence
+    cited = record["lessons"][1]["evidence"][0]
+    assert f"Lessons learnt 2: [{cited['sentence']}] \u201c{cited['text']}\u201d" in evidence
     assert by_id["rct-school-transport"]["uses_ai"] == "yes"
     assert by_id["harbourside-housing"]["criteria"].startswith("fails: uses-ai")
 

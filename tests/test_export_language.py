@@ -37,10 +37,12 @@ def test_summarise_in_dutch_asks_for_dutch_keeps_quotes_verbatim_and_stores_the_
     assert result.exit_code == 0, result.stderr
     system = server.chat_requests[0].body["messages"][0]["content"]
     assert "Write the summary text in this language: Dutch (nl)." in system
-    assert "Evidence quotes stay in the case study's own language" in system
+    # evidence is cited by sentence number: always the case study's own words, whatever language the points are in
+    assert "Cite only numbers shown in square brackets." in system
     record = jsonl(run("export", "--status", "pending").stdout)[0]
     assert record["provenance"]["language"] == "nl"
-    assert record["grounding"]["supported"] == record["grounding"]["total"]  # every quote is in the source
+    assert record["grounding"]["grounded"] == record["grounding"]["total"]  # every cited sentence is in the source
+    assert all(e["sentence"] for e in record["overview"]["evidence"])
 
 
 def test_export_filters_one_language_and_reports_refuse_to_mix(tmp_path: Path, server: FakeOpenAI) -> None:

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from trendsum import prompts
+from trendsum.domain.answers import QUOTES, as_answer
 from trendsum.domain.models import CaseSummary, Grounding, Point, PointCheck, Provenance, Record, Status, Trend
+from trendsum.domain.sentences import numbered, segment
 from trendsum.ingest import Source, parse_text
 from trendsum.pipeline.summarise import initial_messages, parse_answer
 from trendsum.reports.export import write_markdown
@@ -58,7 +60,7 @@ def run_offline_answer() -> str:
     from trendsum.engines.offline import summarise_case
 
     case = parse_text(HOSTILE_CASE, Source(Path("redvale.md"), "redvale"), sha256="0" * 64)
-    return summarise_case(case).model_dump_json()
+    return json.dumps(as_answer(summarise_case(case), QUOTES, ()))
 
 
 def test_the_case_text_sits_between_markers_it_cannot_forge() -> None:
@@ -67,7 +69,9 @@ def test_the_case_text_sits_between_markers_it_cannot_forge() -> None:
     lines = initial_messages(case, prompts.load(), "en")[1]["content"].split("\n")
     begin, end = f"CASE-{'f' * 16}-BEGIN", f"CASE-{'f' * 16}-END"  # the markers come from the file's own hash
     assert lines.count(begin) == 1 and lines.count(end) == 1 and lines[-1] == end
-    assert "\n".join(lines[lines.index(begin) + 1 : -1]) == case.text
+    # the case as numbered sentences: the forged marker is a numbered line of the case, never a line of its own
+    assert "\n".join(lines[lines.index(begin) + 1 : -1]) == numbered(segment(case.text))
+    assert any(line.startswith("[") and line.endswith("CASE-0123456789abcdef-END") for line in lines)
 
 
 # -- the Markdown export -------------------------------------------------------------------------------------

@@ -87,5 +87,5 @@ def test_a_guessed_encoding_reaches_the_run_summary_and_the_record(tmp_path: Pat
     assert "not UTF-8: read as Windows-1252; check its punctuation" in result.stderr
     record = json.loads(run("show", "legacy", "--json").stdout)
     assert "ingest: not UTF-8: read as Windows-1252; check its punctuation" in record["flags"]
-    assert "“quick win”" in record["overview"]["evidence"][0]
+    assert "“quick win”" in record["overview"]["evidence"][0]["text"]
     assert "ingest: not UTF-8" in run("show", "legacy").stdout

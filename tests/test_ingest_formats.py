@@ -275,7 +275,7 @@ def test_offline_engine_finds_the_sections_by_the_documents_headings(builder, su
     assert record["nation"] == "Scotland" and record["year"] == 2024
     expected = dict(zip(["challenges", "approach", "outcomes", "lessons"], (s for _, s in builders.SECTIONS), strict=True))
     for section, sentence in expected.items():
-        assert [p["evidence"] for p in record[section]] == [[sentence]], section
+        assert [[e["text"] for e in p["evidence"]] for p in record[section]] == [[sentence]], section
     assert record["grounding"]["supported"] == record["grounding"]["total"]
 
 

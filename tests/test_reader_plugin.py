@@ -56,7 +56,7 @@ def test_a_registered_format_is_discovered_and_summarised_to_a_record(casejson: 
     record = json.loads(run("show", "brackenshire", "--json").stdout)
     assert record["title"] == builders.TITLE
     assert record["nation"] == "Scotland" and record["year"] == 2024
-    assert [p["evidence"] for p in record["lessons"]] == [[builders.SECTIONS[-1][1]]]  # sections found by heading
+    assert [[e["text"] for e in p["evidence"]] for p in record["lessons"]] == [[builders.SECTIONS[-1][1]]]  # sections found by heading
 
     again = run("summarise", str(folder), "--engine", "offline")  # the queue knows the file by its lasting name
     assert again.exit_code == 0 and "unchanged" in again.stderr, again.stderr

@@ -164,9 +164,10 @@ def test_force_brings_a_corrected_grounding_to_records_whose_text_is_the_same(
 
     real = grounding.check
 
-    def finds_nothing(summary, source_text):  # type: ignore[no-untyped-def]
-        checked = real(summary, source_text)
-        return Grounding(points={path: PointCheck(supported=False, missing=["?"]) for path in checked.points})
+    def finds_nothing(summary, source_text, language="en"):  # type: ignore[no-untyped-def]
+        checked = real(summary, source_text, language)
+        return Grounding(points={path: PointCheck(supported=False, missing=["?"]) for path in checked.points},
+                         support_checked=True)
 
     with monkeypatch.context() as patched:
         patched.setattr(grounding, "check", finds_nothing)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from .errors import ConfigError
 
 DEFAULT_DB = Path("outputs") / "trendsum.db"  # the review queue, relative to the working folder
-DEFAULT_PROMPT = "summarise-v1"
+DEFAULT_PROMPT = "summarise-v2"
 
 MODES = ("auto", "json_schema", "tools", "json_object", "json")
 # Bounds on numbers whose huge values cost memory or time: each call in flight holds a case and a connection,

@@ -33,6 +33,12 @@ class Prompt:
     def short_hash(self) -> str:
         return self.sha256[:12]
 
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The names the template uses: what it asks of trendsum (`case_sentences`: the case as numbered
+        sentences, to be cited by id; `schema`: the answer's schema in the prompt itself)."""
+        return frozenset(_PLACEHOLDER.findall(self.system + self.user))
+
     def render(self, **values: str) -> list[dict[str, str]]:
         """The chat messages for these values; an unknown placeholder is an error, not a silent blank."""
 

@@ -14,10 +14,10 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import engines, prompts
-from ..domain.models import CaseStudy, summary_schema
+from ..domain.models import CaseStudy
 from ..engines.base import Check, Diagnosable, GenerationRequest
 from ..errors import ConfigError
-from ..pipeline.summarise import initial_messages
+from ..pipeline.summarise import first_request
 from .common import (
     EXIT_FAILURES,
     ApiKeyEnvOption,
@@ -92,8 +92,7 @@ def doctor_command(
                          hashlib.sha256(PROBE_TEXT.encode()).hexdigest())  # fmt: skip
 
         def probe() -> GenerationRequest:
-            messages = initial_messages(case, template, settings.language)
-            return GenerationRequest(case, template, messages, summary_schema())
+            return first_request(case, template, settings.language)
 
         async def diagnose(engine: Diagnosable) -> list[Check]:
             try:
@@ -107,6 +106,11 @@ def doctor_command(
         table.add_row(check.name, Text("yes", "green") if check.ok else Text("no", "red"), literal(check.detail))
     app.out.print(table)
     by_name = {c.name: c.ok for c in checks}
+    if by_name.get("evidence sentences") is False and by_name.get("evidence quotes"):
+        app.out.print("This model copies sentences better than it cites their numbers: summarise with "
+                      "--prompt summarise-v1 (evidence as quotes).")  # fmt: skip
+    elif by_name.get("evidence sentences") is False:
+        app.out.print("This model found the right sentence in neither style: expect unsupported points to review.")
     modes_ok = any(ok for name, ok in by_name.items() if name.startswith("mode "))
     if not (by_name.get("reachable") and by_name.get("model") and modes_ok):
         raise typer.Exit(EXIT_FAILURES)

@@ -91,7 +91,8 @@ def show_command(
 ) -> None:
     """Show one record: metadata, the five sections with their evidence quotes, provenance and status.
 
-    Points whose quotes are not in the source are shown in red.
+    Points whose quotes are not in the source, or do not support what the point says, are shown in red with
+    the reason.
 
     Example: `trendsum show fife-council-ai-housing-repairs`
     """

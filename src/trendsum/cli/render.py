@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..domain.labels import SECTION_TITLES
-from ..domain.models import SECTIONS, Point, Record, ReviewEvent, Status
+from ..domain.models import SECTIONS, Evidence, Point, PointCheck, Record, ReviewEvent, Status
 from ..pipeline.summarise import CaseOutcome, RunReport
 from ..queue.editing import diff_lines
 from ..queue.review import VersionEntry
@@ -143,12 +143,7 @@ def record_view(record: Record, *, show_evidence: bool = True) -> RenderableType
     if record.flags:
         parts.append(Text("\n".join(f"! {printable(flag)}" for flag in record.flags), style="bold yellow"))
     grounded = record.grounding
-    parts.append(
-        Text(
-            f"{grounded.supported}/{grounded.total} points grounded in the source",
-            style="green" if grounded.supported == grounded.total else "bold red",
-        )
-    )
+    parts.append(Text(grounded.summary_line(), style="green" if grounded.sound == grounded.total else "bold red"))
     sections: list[tuple[str, list[Point]]] = [("overview", [s.overview])]
     if s.ai_application:
         sections.append(("ai_application", [s.ai_application]))
@@ -159,7 +154,7 @@ def record_view(record: Record, *, show_evidence: bool = True) -> RenderableType
             parts.append(Text("  (nothing in the source)", style="dim"))
         for i, point in enumerate(points):
             path = name if name in ("overview", "ai_application") else f"{name}[{i}]"
-            parts.append(_point_view(point, record.grounding.is_supported(path), show_evidence))
+            parts.append(_point_view(point, record.grounding.points.get(path), show_evidence))
     prov = Table.grid(padding=(0, 2))
     prov.add_column(style="dim")
     prov.add_column(overflow="fold")  # the source's path is what tells a reviewer where to look: never cut
@@ -178,16 +173,24 @@ def record_view(record: Record, *, show_evidence: bool = True) -> RenderableType
     return Group(*parts)
 
 
-def _point_view(point: Point, supported: bool, show_evidence: bool) -> RenderableType:
-    text = Text(compact(point.text), style="" if supported else "red")
-    if not supported:
+def _point_view(point: Point, check: PointCheck | None, show_evidence: bool) -> RenderableType:
+    grounded = check is not None and check.supported
+    text = Text(compact(point.text), style="" if check is not None and check.sound else "red")
+    if not grounded:
         text.append("  [quote not found in source]", style="bold red")
+    for why in check.unsupported if check is not None else ():
+        text.append(f"  [unsupported: {printable(why)}]", style="bold red")
     parts: list[RenderableType] = [_Hanging(Text("  • "), text)]
     if show_evidence:
-        style = "italic dim" if supported else "italic red"
-        parts += [_Hanging(Text("      “", style=style), Text(compact(quote) + "”", style=style))
-                  for quote in point.evidence]  # fmt: skip
+        style = "italic dim" if grounded else "italic red"
+        parts += [_Hanging(Text(f"      {_cited(item)}“", style=style), Text(compact(item.text) + "”", style=style))
+                  for item in point.evidence]  # fmt: skip
     return Group(*parts)
+
+
+def _cited(item: Evidence) -> str:
+    """'[12] ' before a cited sentence, so a reviewer can find it in the numbered source; nothing before a quote."""
+    return f"[{item.sentence}] " if item.sentence is not None else ""
 
 
 @dataclass

@@ -85,14 +85,15 @@ def accept_command(
     reviewer: ReviewerOption = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help="Why, e.g. 'checked against source'.")] = None,
     allow_ungrounded: Annotated[
-        bool, typer.Option("--allow-ungrounded", help="Accept even if some quotes are not in the source.")
+        bool, typer.Option("--allow-ungrounded", help="Accept even if some points are ungrounded or unsupported.")
     ] = False,
     expect_version: ExpectOption = None,
     db: DbOption = None,
 ) -> None:
     """Approve records so that exports and reports may include them.
 
-    A record with points whose quotes are not in the source is refused unless --allow-ungrounded is given.
+    A record with points whose quotes are not in the source, or do not support what they say, is refused unless
+    --allow-ungrounded is given.
 
     Example: `trendsum review accept fife-council-ai-housing-repairs -r "A. Researcher" -n "checked"`
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
@@ -221,8 +221,8 @@ class TerminalReview:
     def _accept(self, record: Record) -> _Step:
         outcome = self.walk.accept(record)
         if isinstance(outcome, NeedsConfirm):
-            say(self.console, f"[bold red]{outcome.unsupported} point(s) have quotes that are not in the source[/] "
-                              "(marked above).")  # fmt: skip
+            say(self.console, f"[bold red]{outcome.unsupported} point(s) have quotes that are not in the source or do "
+                              "not support what they say[/] (marked above).")  # fmt: skip
             say(self.console, "Accept anyway? Press y to accept, any other key to go back: ", end="")
             if self.keys.key().lower() != "y":
                 say(self.console, "Not accepted.")
@@ -275,13 +275,23 @@ class TerminalReview:
             say(self.console, Text.assemble(literal(source.problem or "", "yellow"),
                                             " There is no source text to show."))  # fmt: skip
             return _Step.ASK
-        page_text(self.console, self.keys, source.text, f"source: {source.path}", warning=source.problem)
+        # the sentences the record cites, highlighted where they are: only in the text the record was made from
+        cited = [] if source.problem else [(item.start, item.end) for _, point in record.summary.points()
+                                           for item in point.evidence if item.start is not None and item.end]  # fmt: skip
+        page_text(self.console, self.keys, source.text, f"source: {source.path}", warning=source.problem,
+                  highlights=cited)  # fmt: skip
         return _Step.SHOW
 
 
-def page_text(console: Console, keys: Keys, text: str, title: str, warning: str | None = None) -> None:
-    """Page through text a screen at a time: space or Enter for the next page, b for the previous, q to stop."""
-    lines = Text("\n".join(printable(line) for line in text.splitlines())).wrap(console, console.width)
+def page_text(console: Console, keys: Keys, text: str, title: str, warning: str | None = None,
+              highlights: Sequence[tuple[int, int]] = ()) -> None:  # fmt: skip
+    """Page through text a screen at a time: space or Enter for the next page, b for the previous, q to stop.
+    `highlights` are spans of `text` to show highlighted (a record's cited sentences)."""
+    shown = Text("\n".join(printable(line) for line in text.splitlines()))
+    if shown.plain == text.rstrip("\n"):  # offsets hold only where cleaning the text changed nothing
+        for start, end in highlights:
+            shown.stylize("bold black on yellow", start, end)
+    lines = shown.wrap(console, console.width)
     height = max(console.size.height - 3 - (1 if warning else 0), 5)
     pages = max(1, -(-len(lines) // height))
     page = 0

@@ -7,7 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .models import CaseSummary, Grounding, PointCheck
+from . import support
+from .support import FUNCTION_WORDS  # one list: the support check counts content words as grounding does
+from .models import CaseSummary, Evidence, Grounding, PointCheck
+from .sentences import segment
 
 # A quote must say something: a few characters, a lone word, or common words alone ("of the", "in the
 # number of") match almost any source, so each quote (and each part of one cut by an ellipsis) needs
@@ -19,14 +22,6 @@ MIN_CONTENT_WORDS = 2
 # An ellipsis may shorten a passage, never join two: the parts of an elided quote must lie, in order, within
 # one sentence or two adjacent ones. Otherwise "X did Y … fell by 90%" stitches a claim the source never made.
 MAX_SENTENCES_SPANNED = 2
-FUNCTION_WORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being between both but
-    by can could did do does doing down during each either few for from further had has have having he her here
-    hers him his how i if in into is it its itself just may me might more most much must my no nor not now of off
-    on once one only or other our ours out over own per same she should so some such than that the their theirs
-    them then there these they this those through to too two under until up upon us very via was we were what
-    when where which while who whom why will with within without would yet you your""".split()
-)
 
 # Why a quote is not evidence, in words a reviewer (or a model being re-asked) can act on.
 NOT_FOUND = "quote not found in the source"
@@ -49,11 +44,6 @@ _SPACE = re.compile(r"\s+")
 # "…", "..." and the bracketed "[…]" / "(...)" editors write
 _ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|\u2026)\s*\]|\(\s*(?:\.\.\.|\u2026)\s*\)|\.\.\.|\u2026")
 _WORD = re.compile(r"\w+(?:[.,'-]\w+)*")
-# Passages end at blank lines and before a heading, list item, table row or quoted line
-_PASSAGE_BREAK = re.compile(r"\n[ \t\r\f\v]*\n|\n(?=[ \t]*(?:[-*+\u2022|>]|#{1,6}|\d{1,2}[.)])[ \t])")
-# End punctuation, an optional closing quote or bracket, a space, then what starts a sentence; not after "Dr.".
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£$€])")
-_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Cllr|Rev|No|Nos|Co|Ltd|Inc|vs|etc|approx|e\.g|i\.e|[A-Z])\.$")
 # In text already normalised (lower case), any word may start a sentence: a stricter split only refuses more.
 _NORMALISED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?\w)")
 
@@ -78,26 +68,14 @@ class SourceText:
 
 
 def prepare(source_text: str) -> SourceText:
-    """Normalise the source once per check, noting where each sentence (or heading, list item, row) begins."""
-    sentences = [sentence for passage in _PASSAGE_BREAK.split(source_text) for sentence in _sentences(passage)]
+    """Normalise the source once per check, noting where each sentence (or heading, list item, row) begins: the
+    sentences of `domain.sentences`, which the prompt numbers and the offline engine picks from."""
+    sentences = [piece for sentence in segment(source_text) if (piece := normalise(sentence.text))]
     starts, offset = [], 0
     for sentence in sentences:
         starts.append(offset)
         offset += len(sentence) + 1  # joined by one space
     return SourceText(" ".join(sentences), tuple(starts) or (0,))
-
-
-def _sentences(passage: str) -> list[str]:
-    """The passage's sentences, each normalised; joined by spaces they are the normalised passage."""
-    # split before folding case, which tells where a sentence starts; `normalise` repeats these steps harmlessly
-    passage = _LINK.sub(r"\1", unicodedata.normalize("NFKC", passage)).translate(_TRANSLATE)
-    pieces, cursor = [], 0
-    for end in _SENTENCE_END.finditer(passage):
-        if not _ABBREVIATION.search(passage[cursor : end.start()].rstrip("\"')]")):
-            pieces.append(normalise(passage[cursor : end.start()]))
-            cursor = end.end()
-    pieces.append(normalise(passage[cursor:]))
-    return [piece for piece in pieces if piece]
 
 
 def quote_in_source(quote: str, source: SourceText | str) -> bool:
@@ -167,12 +145,46 @@ def _find_whole_words(fragment: str, source: str, start: int) -> int:
     return -1
 
 
-def check(summary: CaseSummary, source_text: str) -> Grounding:
-    """Mark every point whose quotes are not all evidence from the source text."""
+def check(summary: CaseSummary, source_text: str, language: str = "en") -> Grounding:
+    """Check every point: is each piece of its evidence in the source (a cited sentence at its span, else found
+    as a quote), and does its evidence back what the point says (`support`). `language` is the summary's: points
+    written in another language than English are taken as translated from their evidence (`support.problems`)."""
     source = prepare(source_text)
+    names = _names(summary)
     points: dict[str, PointCheck] = {}
     for path, point in summary.points():
-        problems = [(quote, why) for quote in point.evidence if (why := quote_problem(quote, source)) is not None]
-        points[path] = PointCheck(supported=bool(point.evidence) and not problems,
-                                  missing=[quote for quote, _ in problems], reasons=[why for _, why in problems])  # fmt: skip
-    return Grounding(points=points)
+        problems = [(item.text, why) for item in point.evidence
+                    if (why := evidence_problem(item, source_text, source)) is not None]  # fmt: skip
+        points[path] = PointCheck(
+            supported=bool(point.evidence) and not problems,
+            missing=[quote for quote, _ in problems],
+            reasons=[why for _, why in problems],
+            unsupported=support.problems(point.text, point.quotes, names, translated=language != "en"),
+        )
+    return Grounding(points=points, support_checked=True)
+
+
+def with_support(summary: CaseSummary, checked: Grounding, language: str = "en") -> Grounding:
+    """A stored check complete with the support check, which needs only the summary: checks stored before it
+    existed get it as they are read (their versions are never rewritten)."""
+    if checked.support_checked:
+        return checked
+    names = _names(summary)
+    translated = language != "en"
+    points = {path: check.model_copy(update={"unsupported": support.problems(point.text, point.quotes, names,
+                                                                              translated=translated)})
+              for path, point in summary.points() if (check := checked.points.get(path)) is not None}  # fmt: skip
+    return Grounding(points=points, support_checked=True)
+
+
+def _names(summary: CaseSummary) -> list[str]:
+    """The record's details a proper name in a point may come from instead of its evidence."""
+    return [name for name in (summary.organisation, summary.nation, summary.title) if name]
+
+
+def evidence_problem(item: Evidence, source_text: str, source: SourceText) -> str | None:
+    """Why this piece of evidence is not in the source, or None. A cited sentence is checked at its span; one
+    whose span no longer holds it (the text changed) is looked for as a quote, like typed evidence."""
+    if item.start is not None and item.end is not None and source_text[item.start : item.end] == item.text:
+        return None
+    return quote_problem(item.text, source)

@@ -41,6 +41,8 @@ REPORT_WORDS: dict[str, dict[str, Any]] = {
         "says_nothing": "The case study does not say.",
         "no_consequences": "None documented.",
         "unsupported": " [quote not found in source]",
+        "not_backed": " [not supported by its evidence: {why}]",
+        "sentence": "sentence {n}",
         "appendix": "Appendix: evidence",
         "appendix_intro": "The quotes below are copied from each case study's source; the numbers match the "
                           "superscript numbers in the text.",
@@ -81,6 +83,8 @@ REPORT_WORDS: dict[str, dict[str, Any]] = {
         "says_nothing": "De casus zegt hier niets over.",
         "no_consequences": "Niets vastgelegd.",
         "unsupported": " [citaat niet gevonden in de bron]",
+        "not_backed": " [niet gestaafd door het bewijs: {why}]",
+        "sentence": "zin {n}",
         "appendix": "Bijlage: bewijs",
         "appendix_intro": "De citaten hieronder komen letterlijk uit de bron van elke casus; de nummers verwijzen "
                           "naar de nummers in de tekst.",

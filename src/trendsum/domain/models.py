@@ -7,15 +7,13 @@ pipeline knows about it: grounding, provenance and review state.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import QueueError
 
@@ -52,22 +50,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+P = TypeVar("P", bound=BaseModel)  # what a summary's points are: stored points, or points as a model answers
+
+
+class Evidence(_Strict):
+    """One piece of a point's evidence: a sentence of the source it cites, or a quote a model or reviewer typed.
+
+    A cited sentence carries its id in the source's segmentation (`domain.sentences`) and its character span in
+    the source text the record was made from, so it can be shown and highlighted even after the file has moved
+    or changed. A typed quote has only its text: the grounding check finds it in the source, or says it is not
+    there. Records saved before evidence was cited by reference hold plain strings; they read as typed quotes.
+    """
+
+    text: str = Field(description="The evidence, verbatim: the cited sentence, or the quote as typed.")
+    sentence: int | None = Field(default=None, description="The cited sentence's id; null for a typed quote.")
+    start: int | None = Field(default=None, description="Where the cited sentence starts in the source text.")
+    end: int | None = Field(default=None, description="Where it ends (exclusive).")
+
+    @property
+    def cited(self) -> bool:
+        return self.sentence is not None
+
+
 class Point(_Strict):
-    """One statement of a section, backed by quotes from the source."""
+    """One statement of a section, backed by evidence from the source."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)  # `point.evidence = [...]` converts too
 
     text: str = Field(
         description="One or two plain-English sentences stating the point, written for a public-sector reader."
     )
-    evidence: list[str] = Field(
-        min_length=1,
-        description=(
-            "One or more quotes copied character for character from the case study that support the point. "
-            "Copy whole phrases or sentences exactly; never paraphrase, translate or join separate passages."
-        ),
-    )
+    evidence: list[Evidence] = Field(min_length=1, description="What in the source supports the point.")
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _quotes_as_evidence(cls, value: Any) -> Any:
+        """A plain string is a typed quote: how records were stored before citations, and how tests write them."""
+        if isinstance(value, list):
+            return [{"text": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @property
+    def quotes(self) -> list[str]:
+        """The evidence's text, cited or typed, in order."""
+        return [item.text for item in self.evidence]
 
 
-class CaseSummary(_Strict):
+class SummaryOf(_Strict, Generic[P]):
     """A case study in the five-part format of the Public Sector Digital Trends report."""
 
     title: str = Field(description="A short title for the case study, as the source names it where it does.")
@@ -91,23 +120,23 @@ class CaseSummary(_Strict):
             "'harnessing data' (using data for insight and decisions), 'cyber security', or 'other'."
         )
     )
-    ai_application: Point | None = Field(
+    ai_application: P | None = Field(
         description="How artificial intelligence was applied, if it was; null when the case involves no AI."
     )
-    overview: Point = Field(description="A short paragraph (two or three sentences): who did what, and why.")
-    challenges: list[Point] = Field(description="The problems or pressures that led to the work.")
-    approach: list[Point] = Field(description="What was done, and how: methods, technology, partners, steps.")
-    outcomes: list[Point] = Field(
+    overview: P = Field(description="A short paragraph (two or three sentences): who did what, and why.")
+    challenges: list[P] = Field(description="The problems or pressures that led to the work.")
+    approach: list[P] = Field(description="What was done, and how: methods, technology, partners, steps.")
+    outcomes: list[P] = Field(
         description="Outcomes and benefits the source documents, with figures where the source gives them."
     )
-    unintended_consequences: list[Point] = Field(
+    unintended_consequences: list[P] = Field(
         description="Unexpected or unintended effects, good or bad, that the source reports. Empty if none."
     )
-    lessons: list[Point] = Field(
+    lessons: list[P] = Field(
         description="Lessons learnt or advice for others that the source states. Empty if the source gives none."
     )
 
-    def points(self) -> Iterator[tuple[str, Point]]:
+    def points(self) -> Iterator[tuple[str, P]]:
         """Every point with a stable path such as 'challenges[0]', in reading order."""
         yield "overview", self.overview
         if self.ai_application is not None:
@@ -117,15 +146,19 @@ class CaseSummary(_Strict):
                 yield f"{section}[{i}]", point
 
 
-@functools.cache
-def summary_schema() -> dict[str, Any]:
-    """CaseSummary's JSON schema, built once: pydantic rebuilds it on every call, which costs milliseconds."""
-    return CaseSummary.model_json_schema()
+class CaseSummary(SummaryOf[Point]):
+    """A case study in the five-part format of the Public Sector Digital Trends report."""
 
-
-@functools.cache
-def summary_schema_text() -> str:
-    return json.dumps(summary_schema(), indent=1)
+    def with_citations_from(self, earlier: CaseSummary) -> CaseSummary:
+        """This summary with each piece of evidence that `earlier` cites by the same words cited again (sentence
+        id and span): an edit keeps its text as typed, and must not lose the citations it did not change."""
+        cited = {item.text: item for _, point in earlier.points() for item in point.evidence if item.cited}
+        data = self.model_dump()
+        for point in (data["overview"], data["ai_application"], *(p for name in SECTIONS for p in data[name])):
+            if point is not None:
+                point["evidence"] = [cited[item["text"]].model_dump() if item["text"] in cited else item
+                                     for item in point["evidence"]]  # fmt: skip
+        return CaseSummary.model_validate(data)
 
 
 # The list sections in reading order (their headings, per language, are in `labels`).
@@ -133,9 +166,21 @@ SECTIONS = ("challenges", "approach", "outcomes", "unintended_consequences", "le
 
 
 class PointCheck(_Strict):
-    supported: bool
+    """What the checks found about one point: is its evidence in the source (grounding), and does that evidence
+    back what the point says (support)."""
+
+    supported: bool = Field(description="Grounded: every piece of evidence is in the source (the name predates "
+                                        "the support check and is kept so stored records read unchanged).")  # fmt: skip
     missing: list[str] = Field(default_factory=list, description="Quotes that are not evidence from the source.")
     reasons: list[str] = Field(default_factory=list, description="Why, for each quote in `missing`, in order.")
+    unsupported: list[str] = Field(
+        default_factory=list, description="Why the evidence does not back the point's text; empty when it does."
+    )
+
+    @property
+    def sound(self) -> bool:
+        """Grounded and supported: nothing for a reviewer to look into before accepting."""
+        return self.supported and not self.unsupported
 
     def problems(self) -> list[tuple[str, str]]:
         """(quote, why it is not evidence) for each missing quote; records saved before reasons say 'not found'."""
@@ -144,7 +189,11 @@ class PointCheck(_Strict):
 
 
 class Grounding(_Strict):
+    """The checks of every point of a summary, by path ('overview', 'challenges[0]')."""
+
     points: dict[str, PointCheck] = Field(default_factory=dict)
+    # False in checks stored before the support check existed: `grounding.with_support` runs it when they are read
+    support_checked: bool = False
 
     @property
     def total(self) -> int:
@@ -152,12 +201,32 @@ class Grounding(_Strict):
 
     @property
     def supported(self) -> int:
+        """Points whose evidence is all in the source (grounded)."""
         return sum(check.supported for check in self.points.values())
 
+    @property
+    def unsupported(self) -> int:
+        """Points whose evidence does not back what they say."""
+        return sum(bool(check.unsupported) for check in self.points.values())
+
+    @property
+    def sound(self) -> int:
+        return sum(check.sound for check in self.points.values())
+
     def is_supported(self, path: str) -> bool:
-        """A point nobody checked is not supported: fail closed."""
+        """Grounded. A point nobody checked is not: fail closed."""
         check = self.points.get(path)
         return check is not None and check.supported
+
+    def is_sound(self, path: str) -> bool:
+        """Grounded and supported; a point nobody checked is neither."""
+        check = self.points.get(path)
+        return check is not None and check.sound
+
+    def summary_line(self) -> str:
+        """'7/8 points grounded in the source; 1 unsupported by its evidence', as every front end says it."""
+        line = f"{self.supported}/{self.total} points grounded in the source"
+        return line + (f"; {self.unsupported} unsupported by its evidence" if self.unsupported else "")
 
 
 class CallProvenance(_Strict):

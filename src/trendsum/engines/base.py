@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..domain.models import CaseStudy
+from ..domain.sentences import Sentence
 from ..prompts import Prompt
 
 # A credential shorter than this is a placeholder ("x", "EMPTY", "none": what local servers are given), not a
@@ -82,6 +83,13 @@ class GenerationRequest:
     messages: list[dict[str, str]]  # system, user, then any earlier answers and the errors found in them
     schema: dict[str, Any]
     schema_name: str = "case_summary"
+    # How the answer gives evidence (`domain.answers`): "sentences" cites the ids of `sentences`, the sentences
+    # the messages show; "quotes" copies text. An engine that writes its own answer (offline) answers in kind.
+    evidence_style: str = "quotes"
+    sentences: tuple[Sentence, ...] = ()
+    # False when the messages leave the schema out because a response format can carry it: an engine whose
+    # mode cannot (plain JSON) adds the schema to the prompt itself.
+    prompt_has_schema: bool = True
 
     @property
     def request_id(self) -> str:

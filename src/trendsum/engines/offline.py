@@ -1,8 +1,9 @@
 """The offline engine: a deterministic, extractive summariser that needs no key and no network.
 
 It reads the document's own structure first (headings such as "The challenge", "What we did", "Results",
-"Lessons learnt"), then cue phrases for text under no useful heading. Each point is a sentence of the source
-and its evidence is that sentence, copied exactly, so every quote it produces is verbatim. A section the
+"Lessons learnt"), then cue phrases for text under no useful heading. Each point is a sentence of the source, as
+`domain.sentences` cuts it (the same cut the prompt numbers and grounding resolves), and its evidence is that
+sentence, copied exactly, so every quote it produces is verbatim and is one whole sentence. A section the
 source says nothing about stays empty. Metadata comes from fact tables (places by nation, trend and AI terms).
 """
 
@@ -11,12 +12,15 @@ from __future__ import annotations
 import ast
 import hashlib
 import inspect
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..domain import grounding
+from ..domain import grounding, sentences
+from ..domain.answers import as_answer
 from ..domain.models import CaseStudy, CaseSummary, Point, Trend
+from ..domain.sentences import Sentence, segment
 from ..errors import SummaryFailed
 from ..prompts import Prompt
 from . import facts
@@ -72,14 +76,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
 
 _CUE_RE = {section: [(re.compile(p, re.I), w) for p, w in cues] for section, cues in _CUES.items()}
 _HEADING_RE = [(section, re.compile(p, re.I)) for section, p in _HEADING_SECTIONS]
-_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_BULLET = re.compile(r"^[ \t]*(?:[*+\-\u2022]|\d{1,2}[.)])[ \t]+")
-# Sentence ends: punctuation, optional closing quote or bracket, space, then something that starts a sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9£$€])")
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Cllr|Rev|No|Nos|Co|Ltd|Inc|vs|etc|approx|e\.g|i\.e|U\.S|U\.K|Jan|Feb|Mar|Apr"
-    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.)$"
-)
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
 _YEAR = re.compile(r"\b(199\d|20[0-4]\d)\b")
 _FUTURE_YEAR = re.compile(r"\b(?:by|until|before|to|target|targets|through|till|in the year)\s+(?:\w+\s+)?$", re.I)
 # "Infrastructure Act 2015", "LLC Rules 2018": the year a law was made, not the year of the work
@@ -110,10 +107,11 @@ _GENERIC_ORG = re.compile(r"^(?:(?:Town|Parish|City|County|Borough|District|Loca
 
 @dataclass
 class _Sentence:
-    text: str  # exactly as in the source
+    text: str  # exactly as in the source: one whole sentence of `domain.sentences.segment`
     start: int  # offset in the source, for document order
     section: str | None  # section of the heading above it, if it maps to one
     block: int  # paragraph or list item number
+    heading: bool = False  # a heading line: it sets the section, and is never a point
 
 
 class OfflineEngine:
@@ -128,8 +126,13 @@ class OfflineEngine:
         return RULES_NAME, rules_hash()
 
     async def generate(self, request: GenerationRequest) -> EngineReply:
+        # Answered in the evidence style the prompt asks a model for (quotes, or the ids of the sentences shown),
+        # so the answer goes through the same validation as any model's. Each quote is one whole sentence of the
+        # shared segmentation, so it always has an id to be cited by.
         summary = summarise_case(request.case)
-        return EngineReply(text=summary.model_dump_json(), mode="extractive")
+        shown = request.sentences or segment(request.case.text)
+        answer = as_answer(summary, request.evidence_style, shown)
+        return EngineReply(text=json.dumps(answer, ensure_ascii=False), mode="extractive")
 
     async def aclose(self) -> None:
         return None
@@ -139,7 +142,8 @@ def rules_hash() -> str:
     """A hash of the rules themselves, so that changing them invalidates cached offline records."""
     import sys
 
-    return fingerprint(inspect.getsource(sys.modules[__name__]), inspect.getsource(facts))
+    # the segmenter is part of the rules: it decides which sentences there are to pick
+    return fingerprint(inspect.getsource(sys.modules[__name__]), inspect.getsource(facts), inspect.getsource(sentences))
 
 
 def fingerprint(*sources: str) -> str:
@@ -197,59 +201,32 @@ def summarise_case(case: CaseStudy) -> CaseSummary:
 
 def split_sentences(text: str) -> list[_Sentence]:
     """Sentences with their offsets, the section their heading implies, and their block."""
-    return [s for s in _all_sentences(text) if _usable(s.text)]
+    return [s for s in _all_sentences(text) if not s.heading and _usable(s.text)]
 
 
 def _all_sentences(text: str) -> list[_Sentence]:
-    sentences: list[_Sentence] = []
+    """Every sentence and heading of the shared segmentation, each with the section its heading implies."""
+    found: list[_Sentence] = []
     section: str | None = None
     parent_level = 0  # level of the heading that set `section`; an unnamed sub-heading below it keeps it
-    block = 0
-    offset = 0
-    paragraph: list[tuple[int, str]] = []  # (offset, line) of the paragraph being gathered
-
-    def flush() -> None:
-        nonlocal block
-        if paragraph:
-            start = paragraph[0][0]
-            end = paragraph[-1][0] + len(paragraph[-1][1])
-            sentences.extend(_sentences_in(text, start, end, section, block))
-            block += 1
-            paragraph.clear()
-
-    for line in text.split("\n"):
-        stripped = line.strip()
-        heading = _MD_HEADING.match(stripped) or _bare_heading(stripped)
-        if heading is not None:
-            flush()
-            level = 7 if isinstance(heading, str) else len(heading.group(1))
-            named = _heading_section(heading if isinstance(heading, str) else heading.group(2))
-            if named is not None or level <= parent_level or section is None:
+    for sentence in segment(text):
+        if sentence.heading:
+            level, named = _heading(sentence)
+            if level is not None and (named is not None or level <= parent_level or section is None):
                 section, parent_level = named, (level if named is not None else 0)
-        elif not stripped:
-            flush()
-        elif _BULLET.match(line):
-            flush()
-            marker = _BULLET.match(line)
-            assert marker is not None
-            paragraph.append((offset + marker.end(), line[marker.end() :]))
-            flush()
-        else:
-            lead = len(line) - len(line.lstrip())
-            paragraph.append((offset + lead, line.strip()))
-        offset += len(line) + 1
-    flush()
-    return sentences
+        found.append(_Sentence(sentence.text, sentence.start, section, sentence.paragraph, sentence.heading))
+    return found
 
 
-def _bare_heading(line: str) -> str | None:
-    """A short line of plain text that names a section we know ("Lessons learnt", "Results:")."""
-    if not line or len(line) > 60 or len(line.split()) > 7 or line.endswith((".", ",", ";")):
-        return None
-    candidate = line.rstrip(":").strip()
-    if _heading_section(candidate) in (None, "overview"):
-        return None
-    return candidate if (line.endswith(":") or candidate[:1].isupper()) else None
+def _heading(sentence: Sentence) -> tuple[int | None, str | None]:
+    """(level, section named) of a heading; level None for a bare heading line that names no section we know (or
+    only "overview"): a title or a label, which leaves the section as it is."""
+    markdown = _MD_HEADING.match(sentence.text)
+    if markdown is not None:
+        return len(markdown.group(1)), _heading_section(markdown.group(2))
+    # the segmenter has judged the line a heading (short, alone or before a sentence): only its words matter here
+    named = _heading_section(sentence.text.strip("*_ ").rstrip(":"))
+    return (7, named) if named not in (None, "overview") else (None, None)
 
 
 def _heading_section(heading: str) -> str | None:
@@ -257,20 +234,6 @@ def _heading_section(heading: str) -> str | None:
         if pattern.search(heading):
             return section
     return None
-
-
-def _sentences_in(text: str, start: int, end: int, section: str | None, block: int) -> list[_Sentence]:
-    chunk = text[start:end]
-    pieces: list[_Sentence] = []
-    cursor = 0
-    for match in _SENTENCE_END.finditer(chunk):
-        candidate = chunk[cursor : match.start()]
-        if _ABBREVIATIONS.search(candidate.rstrip("\"'\u201d\u2019)")):
-            continue
-        pieces.append(_Sentence(candidate.strip(), start + cursor, section, block))
-        cursor = match.end()
-    pieces.append(_Sentence(chunk[cursor:].strip(), start + cursor, section, block))
-    return [p for p in pieces if p.text]
 
 
 _BOILERPLATE = re.compile(r"\bclick (?:on|here)\b|\bread more\b|\baccept (?:all )?cookies\b|\bsubscribe to\b", re.I)
@@ -286,21 +249,15 @@ def _usable(sentence: str) -> bool:
 
 
 def _fallback_overview(text: str, title: str) -> list[_Sentence]:
-    """For a text with no sentence fit to pick (short lines, say): its first line that is still evidence,
-    the title line only if nothing else is."""
-    lines: list[_Sentence] = []
-    for sentence in _all_sentences(text):
-        offset = sentence.start
-        for line in sentence.text.split("\n"):
-            lead = len(line) - len(line.lstrip())
-            lines.append(_Sentence(line.strip(), offset + lead, sentence.section, sentence.block))
-            offset += len(line) + 1
-    for line in sorted(lines, key=lambda line: " ".join(line.text.split()) == title):  # stable: title last
-        plain = line.text
+    """For a text with no sentence fit to pick (short ones, say): its first sentence that is still evidence, a
+    bare heading or the title line only if nothing else is. Markdown headings are never evidence."""
+    pool = [s for s in _all_sentences(text) if not (s.heading and s.text.startswith("#"))]
+    for sentence in sorted(pool, key=lambda s: s.heading or " ".join(s.text.split()) == title):  # stable
+        plain = sentence.text
         if plain.startswith(("!", "<", "|", "http")) or sum(ch.isalpha() for ch in plain) <= len(plain) * 0.5:
             continue
         if grounding.substantial(grounding.normalise(plain)):  # the quote must count as evidence on its own
-            return [line]
+            return [sentence]
     return []
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
+from ..domain import answers, grounding
 from ..errors import ConfigError, ContextExceeded, EngineError, FatalEngineError
 from ..prompts import Prompt
 from .base import Check, EngineReply, GenerationRequest, ModeMemory, Secrets, strip_controls
@@ -65,6 +66,26 @@ PROBE_MESSAGES = [
     {"role": "user", "content": 'Reply with this JSON object and nothing else: {"answer": "ok"}'},
 ]
 PROBE_MAX_TOKENS = 32
+# `doctor` asks which evidence style the model gets right, in the mode a run would use: a three-sentence case, and
+# the sentence that says what happened to waiting times, cited by its number (summarise-v2) or copied (v1).
+EVIDENCE_CASE = ("[1] Probe Council runs the libraries of a small town.\n"
+                 "[2] In 2023 it moved library card applications online.\n"
+                 "[3] Waiting times for a card fell from ten days to two.")  # fmt: skip
+EVIDENCE_ANSWER_ID, EVIDENCE_ANSWER_TEXT = 3, "Waiting times for a card fell from ten days to two."
+EVIDENCE_PROBES: dict[str, tuple[str, dict[str, Any]]] = {
+    "sentences": (
+        'Which sentence says what happened to waiting times? Reply with this JSON object and nothing else: '
+        '{"evidence": [its number]}',
+        {"type": "object", "required": ["evidence"],
+         "properties": {"evidence": {"type": "array", "items": {"type": "integer", "enum": [1, 2, 3]}}}},
+    ),
+    "quotes": (
+        'Copy, character for character, the sentence that says what happened to waiting times. Reply with this '
+        'JSON object and nothing else: {"quote": "the sentence"}',
+        {"type": "object", "required": ["quote"], "properties": {"quote": {"type": "string"}}},
+    ),
+}  # fmt: skip
+EVIDENCE_MAX_TOKENS = 64
 
 
 def display_url(url: str) -> str:
@@ -139,7 +160,7 @@ class OpenAIEngine:
         while True:
             mode = self.mode
             try:
-                reply = await self._call(mode, request.messages, request.schema, request.schema_name)
+                reply = await self._call(mode, messages_for(mode, request), request.schema, request.schema_name)
             except openai.APIStatusError as exc:
                 if self._unsupported(exc) and self._fall_back_from(mode):
                     continue
@@ -377,7 +398,33 @@ class OpenAIEngine:
         if working:  # measured in the mode a run would use: tools put the schema in the prompt, others do not
             window = _advertised_context(next((m for m in models if m["id"] == self.model), None))
             checks.append(await self._context_check(working[0], probe(), window))
+            for style in EVIDENCE_PROBES:
+                checks.append(await self._evidence_check(working[0], style))
         return checks
+
+    async def _evidence_check(self, mode: str, style: str) -> Check:
+        """Does the model point at the right sentence in `style`: by its number, or by copying it exactly?"""
+        question, schema = EVIDENCE_PROBES[style]
+        messages = [{"role": "system", "content": "You answer questions about a short text. Reply with JSON only."},
+                    {"role": "user", "content": f"{EVIDENCE_CASE}\n\n{question}"}]  # fmt: skip
+        try:
+            reply = await self._call(mode, messages, schema, "evidence", max_tokens=EVIDENCE_MAX_TOKENS)
+        except (openai.APIError, EngineError) as exc:
+            return Check(f"evidence {style}", False, f"not measured: {self._doctor_failure(exc)}")
+        try:
+            answer = json.loads(reply.text or "")
+        except (ValueError, RecursionError):
+            return Check(f"evidence {style}", False, "answered, but not with valid JSON")
+        if style == "sentences":
+            cited = answer.get("evidence") if isinstance(answer, dict) else None
+            ok = cited == [EVIDENCE_ANSWER_ID]
+            detail = f"cited {strip_controls(json.dumps(cited))[:40]}"
+        else:
+            quote = answer.get("quote") if isinstance(answer, dict) else None
+            ok = isinstance(quote, str) and grounding.normalise(EVIDENCE_ANSWER_TEXT) in grounding.normalise(quote)
+            detail = f"copied {strip_controls(json.dumps(quote, ensure_ascii=False))[:70]}"
+        verdict = "the right sentence" if ok else f"not the sentence asked for ({EVIDENCE_ANSWER_TEXT!r})"
+        return Check(f"evidence {style}", ok, f"{detail}: {verdict}")
 
     async def _models(self) -> list[dict[str, Any]]:
         raw = await self._client.models.with_raw_response.list()
@@ -390,7 +437,8 @@ class OpenAIEngine:
     async def _context_check(self, mode: str, request: GenerationRequest, window: int | None) -> Check:
         """How many tokens a real request's instructions and schema take, from one call with max_tokens=1."""
         try:
-            reply = await self._call(mode, request.messages, request.schema, request.schema_name, max_tokens=1)
+            reply = await self._call(mode, messages_for(mode, request), request.schema, request.schema_name,
+                                     max_tokens=1)
         except openai.APIStatusError as exc:
             context_tokens, prompt_tokens = _context_sizes(exc)
             if context_tokens and prompt_tokens:
@@ -482,6 +530,21 @@ def _error_text(exc: openai.APIError) -> str:
     elif isinstance(body, str):
         text += " " + body
     return text
+
+
+# The modes whose request carries the schema as a constraint the server enforces: a prompt need not repeat it.
+SCHEMA_CARRYING_MODES = ("json_schema", "tools")
+
+
+def messages_for(mode: str, request: GenerationRequest) -> list[dict[str, str]]:
+    """The request's messages as `mode` sends them: a prompt that leaves the schema to the response format gets
+    it appended to its first user message in a mode that cannot carry it (json_object may be ignored)."""
+    if request.prompt_has_schema or mode in SCHEMA_CARRYING_MODES:
+        return request.messages
+    messages = [dict(message) for message in request.messages]
+    first = next(m for m in messages if m["role"] == "user")
+    first["content"] += f"\n\nReply with JSON matching this schema:\n{answers.schema_text(request.schema)}"
+    return messages
 
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:

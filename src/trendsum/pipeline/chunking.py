@@ -1,47 +1,61 @@
-"""Long case studies: split on headings and paragraphs into pieces a model can read, then merge the pieces'
-summaries into one (map-reduce). Every quote is a quote of a piece, so it is a quote of the whole."""
+"""Long case studies: cut the case's sentences into pieces a model can read, between paragraphs where possible,
+then merge the pieces' summaries into one (map-reduce). Every piece keeps the sentences' ids and spans in the
+whole case, so a cited sentence, or a quote, of a piece is evidence in the whole."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from ..domain import grounding
 from ..domain.models import SECTIONS, CaseSummary, Point
+from ..domain.sentences import Sentence
 
 CHARS_PER_TOKEN = 4  # a cautious estimate for English prose; real tokenisers give 4 to 5
 MAX_POINTS_MERGED = 6
-_HEADING_LINE = re.compile(r"^#{1,6}\s", re.M)
 
 
 def estimate_tokens(text: str) -> int:
     return len(text) // CHARS_PER_TOKEN + 1
 
 
-def split(text: str, max_tokens: int) -> list[str]:
-    """Pieces of at most `max_tokens` (estimated), cut at headings, then paragraphs, then lines, then words."""
-    limit = max(200, max_tokens * CHARS_PER_TOKEN)
-    if len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    for block in _cut(text, limit):
-        if pieces and len(pieces[-1]) + len(block) + 2 <= limit:
-            pieces[-1] = pieces[-1] + "\n\n" + block
+def group(sentences: Sequence[Sentence], max_tokens: int, max_sentences: int) -> list[tuple[Sentence, ...]]:
+    """The case's sentences in pieces of at most `max_tokens` (estimated) and `max_sentences`, cut between
+    paragraphs where one fits, else between sentences. A sentence is never cut: one longer than the limit
+    is a piece of its own (it is evidence only whole)."""
+    limit = max(200, max_tokens) * CHARS_PER_TOKEN
+    pieces: list[list[Sentence]] = []
+    size = 0
+    for paragraph in _paragraphs(sentences):
+        length = sum(len(s.text) + 8 for s in paragraph)  # "[123] " and a newline
+        if pieces and size + length <= limit and len(pieces[-1]) + len(paragraph) <= max_sentences:
+            pieces[-1].extend(paragraph)
+            size += length
+            continue
+        if length <= limit and len(paragraph) <= max_sentences:
+            pieces.append(list(paragraph))
+            size = length
+            continue
+        for sentence in paragraph:  # a paragraph too long for a piece of its own: cut between its sentences
+            cost = len(sentence.text) + 8
+            if pieces and size + cost <= limit and len(pieces[-1]) < max_sentences:
+                pieces[-1].append(sentence)
+                size += cost
+            else:
+                pieces.append([sentence])
+                size = cost
+    return [tuple(piece) for piece in pieces]
+
+
+def _paragraphs(sentences: Sequence[Sentence]) -> list[list[Sentence]]:
+    paragraphs: list[list[Sentence]] = []
+    for sentence in sentences:
+        if paragraphs and paragraphs[-1][-1].paragraph == sentence.paragraph:
+            paragraphs[-1].append(sentence)
         else:
-            pieces.append(block)
-    return pieces
-
-
-def _cut(text: str, limit: int) -> list[str]:
-    for separator in (_HEADING_LINE, re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?]) ")):
-        if len(text) <= limit:
-            return [text.strip()] if text.strip() else []
-        starts = [m.start() if separator is _HEADING_LINE else m.end() for m in separator.finditer(text)]
-        bounds = [0, *[s for s in starts if 0 < s < len(text)], len(text)]
-        parts = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
-        if len(parts) > 1:
-            return [piece for part in parts for piece in _cut(part, limit)]
-    return [text[i : i + limit].strip() for i in range(0, len(text), limit) if text[i : i + limit].strip()]
+            paragraphs.append([sentence])
+    return paragraphs
 
 
 def merge(parts: list[CaseSummary], title: str) -> CaseSummary:

@@ -10,21 +10,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .. import engines
-from ..domain import grounding
-from ..domain.models import (
-    SCHEMA_VERSION,
-    CaseStudy,
-    CaseSummary,
-    Grounding,
-    Provenance,
-    Status,
-    summary_schema,
-    summary_schema_text,
-)
+from ..domain import answers, grounding
+from ..domain.models import SCHEMA_VERSION, CaseStudy, CaseSummary, Grounding, Provenance, Status
+from ..domain.sentences import Sentence, numbered, segment
 from ..engines.base import Engine, EngineReply, GenerationRequest
 from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
 from ..ingest import Source, content_groups, instruction_like, read_case
@@ -261,7 +254,8 @@ async def _summarise_one(
     flags += [f"ingest: {warning}" for warning in case.warnings]
     # export._public_text knows this wording: it cuts an absolute path in it to the file name
     flags += [f"same content also at {path}: summarised once, as this record" for path in also_at]
-    saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags, force=options.force)
+    saved = store.save_generated(case.case_id, summary, checked, provenance, key, flags, force=options.force,
+                                 source_text=case.text)
     # unchanged: another run saved it while this one worked, or the engine said what the record already says
     result = UNCHANGED if saved.unchanged else NEW if saved.created else UPDATED
     return CaseOutcome(
@@ -280,92 +274,140 @@ async def _summarise_text(
     A local server's context can be smaller than --max-input-tokens assumes. When the endpoint says the case
     did not fit, and how much would have, the case is split to that size, once, instead of failing.
     """
+    sentences = segment(case.text)
+    if not sentences:
+        raise SummaryFailed("the text has no sentences to summarise", attempts=0)
+    style = evidence_style(prompt)
+    most = answers.MAX_IDS_PER_CALL if style == answers.SENTENCES else len(sentences)
     limit = options.max_input_tokens
-    if limit is None or chunking.estimate_tokens(case.text) <= limit:
+    if (limit is None or chunking.estimate_tokens(case.text) <= limit) and len(sentences) <= most:
         try:
-            return await generate_summary(case, engine, prompt, options)
+            return await generate_summary(case, engine, prompt, options, sentences)
         except SummaryFailed as failed:
             fits = failed.case_chars_that_fit
             if limit is None or not fits or len(case.text) <= fits:
                 raise
             limit = fits // chunking.CHARS_PER_TOKEN
-    pieces = chunking.split(case.text, limit)
+    pieces = chunking.group(sentences, limit or chunking.estimate_tokens(case.text), most)
     total = CallStats()
     summaries = []
     for number, piece in enumerate(pieces, 1):
-        part = CaseStudy(case.case_id, case.path, f"{case.title} (part {number} of {len(pieces)})", piece,
-                         case.sha256, case.meta, case.warnings)  # fmt: skip
-        summary, _, stats = await generate_summary(part, engine, prompt, options)
+        part = replace(case, title=f"{case.title} (part {number} of {len(pieces)})")
+        summary, _, stats = await generate_summary(part, engine, prompt, options, piece)
         summaries.append(summary)
         total.attempts += stats.attempts
         total.prompt_tokens += stats.prompt_tokens
         total.completion_tokens += stats.completion_tokens
         total.mode = stats.mode
     merged = chunking.merge(summaries, case.title)
-    return merged, grounding.check(merged, case.text), total
+    return merged, grounding.check(merged, case.text, options.language), total
+
+
+def evidence_style(prompt: Prompt) -> str:
+    """A template that shows the case as numbered sentences asks for them to be cited; any other, for quotes."""
+    return answers.SENTENCES if "case_sentences" in prompt.placeholders else answers.QUOTES
 
 
 async def generate_summary(
-    case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
+    case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions, sentences: Sequence[Sentence] | None = None
 ) -> tuple[CaseSummary, Grounding, CallStats]:
-    """Ask, validate and re-ask with the precise problems, at most `max_attempts` times.
+    """Ask about `sentences` of the case (all of them by default), validate and re-ask with the precise problems,
+    at most `max_attempts` times.
 
-    A schema-valid answer whose quotes are not all in the source is re-asked while attempts remain; the
-    last such answer is kept with its unsupported points flagged, for the reviewer to judge.
+    A schema-valid answer whose evidence is not all in the source, or does not back its points, is re-asked
+    while attempts remain; the last such answer is kept with those points flagged, for the reviewer to judge.
     """
+    shown = tuple(sentences if sentences is not None else segment(case.text))
+    style = evidence_style(prompt)
+    by_id = {sentence.id: sentence for sentence in shown}
+    schema = answers.answer_schema(style, list(by_id))
 
     def validate(text: str) -> tuple[tuple[CaseSummary, Grounding] | None, list[str]]:
-        summary, problems = parse_answer(text)
+        summary, problems = parse_answer(text, style, by_id)
         if summary is None:
             return None, problems
-        checked = grounding.check(summary, case.text)
-        return (summary, checked), grounding_problems(checked) if checked.supported < checked.total else []
+        checked = grounding.check(summary, case.text, options.language)
+        return (summary, checked), grounding_problems(checked) if checked.sound < checked.total else []
 
     def request(messages: list[dict[str, str]]) -> GenerationRequest:
-        return GenerationRequest(case=case, prompt=prompt, messages=messages, schema=summary_schema())
+        return _request(case, prompt, messages, schema, shown)
 
     def spend(reply: EngineReply) -> None:
         if options.budget is not None:
             options.budget.add(reply.prompt_tokens, reply.completion_tokens)
 
-    result = await validated_call(engine, initial_messages(case, prompt, options.language), request, validate,
-                                  max_attempts=options.max_attempts, reask=_reask, keep_flawed=True,
-                                  on_reply=spend)  # fmt: skip
+    messages = initial_messages(case, prompt, options.language, shown, schema)
+    result = await validated_call(engine, messages, request, validate, max_attempts=options.max_attempts,
+                                  reask=_reask_for(style), keep_flawed=True, on_reply=spend)  # fmt: skip
     summary, checked = result.value
     return summary, checked, result.stats
 
 
-def initial_messages(case: CaseStudy, prompt: Prompt, language: str) -> list[dict[str, str]]:
-    """The prompt filled in for one case: the case text goes between markers no source can forge."""
+def first_request(case: CaseStudy, prompt: Prompt, language: str) -> GenerationRequest:
+    """The first request a run makes for a whole case: what `doctor` measures."""
+    shown = segment(case.text)
+    schema = answers.answer_schema(evidence_style(prompt), [s.id for s in shown])
+    return _request(case, prompt, initial_messages(case, prompt, language, shown, schema), schema, shown)
+
+
+def _request(case: CaseStudy, prompt: Prompt, messages: list[dict[str, str]], schema: dict[str, Any],
+             shown: Sequence[Sentence]) -> GenerationRequest:  # fmt: skip
+    return GenerationRequest(case=case, prompt=prompt, messages=messages, schema=schema,
+                             evidence_style=evidence_style(prompt), sentences=tuple(shown),
+                             prompt_has_schema="schema" in prompt.placeholders)  # fmt: skip
+
+
+def initial_messages(
+    case: CaseStudy, prompt: Prompt, language: str, sentences: Sequence[Sentence] | None = None,
+    schema: dict[str, Any] | None = None,
+) -> list[dict[str, str]]:  # fmt: skip
+    """The prompt filled in for one case (or the piece of it in `sentences`): the case text goes between markers
+    no source can forge. A template shows it as text (`case_text`) or numbered sentences (`case_sentences`)."""
+    every = segment(case.text)
+    shown = tuple(sentences) if sentences is not None else every
+    if schema is None:
+        schema = answers.answer_schema(evidence_style(prompt), [s.id for s in shown])
+    whole = len(shown) == len(every) or not shown
     return prompt.render(
-        case_text=case.text,
+        case_text=case.text if whole else case.text[shown[0].start : shown[-1].end],
+        case_sentences=numbered(shown),
         title=case.title,
         source_name=case.path,
         delimiter=case.sha256[:16],
         language=language_name(language),
-        schema=summary_schema_text(),
+        schema=answers.schema_text(schema),
     )
 
 
-def parse_answer(text: str | None) -> tuple[CaseSummary | None, list[str]]:
-    """The summary, or a list of precise problems to show the model."""
-    return parse_model(text or "", CaseSummary)
+def parse_answer(
+    text: str | None, style: str = answers.QUOTES, sentences: Mapping[int, Sentence] | None = None
+) -> tuple[CaseSummary | None, list[str]]:
+    """The summary, with cited ids resolved to their sentences, or a list of precise problems to show the model."""
+    answer, problems = parse_model(text or "", answers.ANSWER_MODELS[style])
+    if answer is None:
+        return None, problems
+    return answers.to_summary(answer, sentences)
 
 
 def grounding_problems(checked: Grounding) -> list[str]:
-    return [
-        f"{path}: {why}: {quote!r}"
-        for path, point in checked.points.items()
-        for quote, why in point.problems()
-    ] or [f"{path}: needs at least one quote from the case study"
-          for path, p in checked.points.items() if not p.supported]  # fmt: skip
+    """Each point's problems, for the model asked again: evidence not in the source, then evidence that does
+    not back what the point says."""
+    problems = [f"{path}: {why}: {quote!r}" for path, point in checked.points.items()
+                for quote, why in point.problems()]  # fmt: skip
+    problems += [f"{path}: needs evidence from the case study" for path, p in checked.points.items()
+                 if not p.supported and not p.missing]  # fmt: skip
+    problems += [f"{path}: {why}" for path, point in checked.points.items() for why in point.unsupported]
+    return problems
 
 
-def _reask(problems: list[str]) -> str:
-    listed = "\n".join(f"- {p}" for p in problems[:20])
-    return (
-        "Your answer could not be used. Problems found:\n"
-        f"{listed}\n"
-        "Reply again with the complete JSON object only. Every evidence quote must be copied exactly, "
-        "character for character, from the case study; leave a section empty rather than invent."
-    )
+def _reask_for(style: str) -> Callable[[list[str]], str]:
+    rule = ("Cite evidence only by the numbers in square brackets before the case study's sentences, and only "
+            "sentences that state what the point says." if style == answers.SENTENCES else
+            "Every evidence quote must be copied exactly, character for character, from the case study.")  # fmt: skip
+
+    def reask(problems: list[str]) -> str:
+        listed = "\n".join(f"- {p}" for p in problems[:20])
+        return (f"Your answer could not be used. Problems found:\n{listed}\n"
+                f"Reply again with the complete JSON object only. {rule} Leave a section empty rather than invent.")  # fmt: skip
+
+    return reask

@@ -99,7 +99,7 @@ def to_markdown(
 def _point_lines(point: Point, check: object | None) -> list[str]:
     first, *rest = _escaped_lines(point.text)
     lines = [f"- {first}".rstrip(), *(_TEXT_INDENT + line if line else "" for line in rest)]
-    for quote in point.evidence:
+    for quote in point.quotes:
         first, *rest = _escaped_lines(quote)
         lines.append(f"{_TEXT_INDENT}> {first}".rstrip())
         lines += [_QUOTE_INDENT + line if line else "" for line in rest]
@@ -107,6 +107,8 @@ def _point_lines(point: Point, check: object | None) -> list[str]:
         problems = check.problems() if hasattr(check, "problems") else []
         shown = "; ".join(f"{' '.join(q.split())[:60]} ({why})" for q, why in problems) or "no quote"
         lines.append(f"{_TEXT_INDENT}<!-- NOT EVIDENCE FROM THE SOURCE: {shown.replace('--', '- -')} -->")
+    for why in getattr(check, "unsupported", None) or ():
+        lines.append(f"{_TEXT_INDENT}<!-- UNSUPPORTED BY ITS EVIDENCE: {why.replace('--', '- -')} -->")
     return lines
 
 

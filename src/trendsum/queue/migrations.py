@@ -287,3 +287,24 @@ def m006_confirmations(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m007_source_texts(db: sqlite3.Connection) -> None:
+    """The text each record was made from, once per content (sha256), so that evidence can be shown and
+    highlighted after its file has moved or changed.
+
+    Records made before evidence was cited by reference keep their quotes: a quote reads as typed evidence, which
+    the grounding check finds in the source as it always did. Their source text was never stored, so it is read
+    from the file while it is still there. Their versions were never checked for support, and versions are never
+    rewritten: the support check runs on them as they are read (`grounding.with_support`)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE source_texts (
+            sha256 TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        """,
+    )

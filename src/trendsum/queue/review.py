@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..domain import grounding
+from ..domain import grounding, support
 from ..domain.models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
 from ..errors import IngestError, ReviewError, UsageError
 from ..ingest import Source, read_case
@@ -48,7 +48,7 @@ def accept(
     unsupported = unsupported_points(record)
     if unsupported and not allow_ungrounded:
         raise ReviewError(
-            f"{record_id} has {unsupported} point(s) whose quotes are not in the source. Check them with "
+            f"{record_id} has {unsupported} point(s) whose quotes are not in the source or do not support what they say. Check them with "
             f"`trendsum show {record_id}`, edit them, or accept anyway with --allow-ungrounded."
         )
     return store.decide(RECORD, record_id, APPROVE, reviewer, note, record.version, record.status)
@@ -77,7 +77,8 @@ def rejection_reason(note: str | None) -> str:
 
 
 def unsupported_points(record: Record) -> int:
-    return record.grounding.total - record.grounding.supported
+    """Points a silent accept refuses: evidence not in the source, or not backing what the point says."""
+    return record.grounding.total - record.grounding.sound
 
 
 def edit(
@@ -98,9 +99,12 @@ def edit(
     """
     record = store.get(record_id)
     ensure_unchanged(record, expected_version, expected_status)
+    summary = summary.with_citations_from(record.summary)
     if summary == record.summary:
         raise ReviewError(f"No change to {record_id}: nothing saved.")
-    checked = grounding.check(summary, source_text) if source_text is not None else carried_grounding(record, summary)
+    language = record.provenance.language
+    checked = (grounding.check(summary, source_text, language) if source_text is not None
+               else carried_grounding(record, summary))  # fmt: skip
     return store.save_edit(record_id, record.version, summary, checked, reviewer, note)
 
 
@@ -109,12 +113,15 @@ def carried_grounding(record: Record, summary: CaseSummary) -> Grounding:
     for path, point in record.summary.points():
         check = record.grounding.points.get(path)
         if check is not None:
-            found.update(quote for quote in point.evidence if quote not in check.missing)
+            found.update(quote for quote in point.quotes if quote not in check.missing)
+    names = [name for name in (summary.organisation, summary.nation, summary.title) if name]
     points = {}
     for path, point in summary.points():
-        unverified = [quote for quote in point.evidence if quote not in found]
-        points[path] = PointCheck(supported=not unverified, missing=unverified)
-    return Grounding(points=points)
+        unverified = [quote for quote in point.quotes if quote not in found]
+        points[path] = PointCheck(supported=not unverified, missing=unverified,
+                                  unsupported=support.problems(point.text, point.quotes, names,
+                                                               translated=record.provenance.language != "en"))  # fmt: skip
+    return Grounding(points=points, support_checked=True)
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,7 @@ def edit_markdown(
     if expected_version is None and made_from is not None:
         expected_version = made_from[1]
     record = store.get(record_id)
-    source = read_source(record.provenance)
+    source = read_source(record.provenance, store)
     usable = source.text if source.problem is None else None
     saved = edit(store, record_id, summary, usable, reviewer, note,
                  expected_version=expected_version, expected_status=expected_status)  # fmt: skip
@@ -163,9 +170,13 @@ class SourceText:
     problem: str | None  # why it is not the text the record was made from: gone, unreadable or changed
 
 
-def read_source(provenance: Provenance) -> SourceText:
-    """The source a record was made from, if it is still there and unchanged (same sha256)."""
+def read_source(provenance: Provenance, store: Store | None = None) -> SourceText:
+    """The text a record was made from: as the queue kept it, else its file if still there and unchanged (same
+    sha256). Records made before the queue kept source texts have only their file."""
     path = Path(provenance.source_path)
+    kept = store.source_text(provenance.source_sha256) if store is not None else None
+    if kept is not None:
+        return SourceText(str(path), kept, None)
     if provenance.source_path == "-":
         return SourceText("-", None, "This case study came on standard input: there is no file to read again.")
     if not path.is_file():

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..domain import criteria
 from ..domain.criteria import CaseFacts, CriteriaResult
-from ..domain.models import CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
+from ..domain.grounding import with_support
+from ..domain.models import SECTIONS, CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
 from ..errors import UsageError
 from ..ingest import storable
 from .database import Database
@@ -105,35 +106,54 @@ class Store(Database):
         flags: Sequence[str] = (),
         *,
         force: bool = False,
+        source_text: str | None = None,
     ) -> Saved:
         """Add an engine's summary as a new record or as the next version of one (never overwriting).
 
         A record that was approved keeps its approved version and becomes stale until someone reviews the
         new one; a rejected record goes back to pending. Nothing is written (`unchanged`) when a version with the
         same cache key exists (another run made it meanwhile, unless `force`), or when the current version already
-        says exactly this about the same source: a new prompt, model or trendsum that changes nothing a reviewer
-        reads never sends an approved record back to review. Such a key is kept as a confirmation of the current
-        version, so the next run with it is answered from the cache.
+        says exactly these words about the same source (the same points and evidence; whether the evidence is a
+        cited sentence or a quote of it is not a word): a new prompt, model or trendsum that changes nothing a
+        reviewer reads never sends an approved record back to review. Such a key is kept as a confirmation of the
+        current version, so the next run with it is answered from the cache.
+
+        `source_text`, the text the summary was made from, is kept once per content (`source_text()`).
         """
         body = summary.model_dump_json()
         sha256 = provenance.source_sha256
-        # The words a reviewer approved, about the same source: a grounding check that now judges a quote
-        # differently is no reason to write the same words again, unless asked to redo everything (--force).
-        same: dict[str, object] = {"v.summary = ?": body, "v.source_sha256 = ?": sha256}
-        if force:
-            same["v.grounding = ?"] = grounding.model_dump_json()
+        words = _words(summary)
 
         def already(db: sqlite3.Connection) -> bool:
             if not force and _already_made(db, record_id, cache_key, sha256):
                 return True
-            return confirm_if_current_says(db, RECORD, record_id, same, cache_key, sha256)
+            row = db.execute(
+                "SELECT v.summary, v.grounding FROM records r JOIN versions v ON v.record_id = r.id"
+                " AND v.version = r.current_version WHERE r.id = ? AND v.source_sha256 = ?", (record_id, sha256),
+            ).fetchone()  # fmt: skip
+            # The words a reviewer approved, about the same source: a grounding check that now judges a quote
+            # differently is no reason to write the same words again, unless asked to redo everything (--force).
+            if row is None or _words(CaseSummary.model_validate_json(row[0])) != words:
+                return False
+            if force and row[1] != grounding.model_dump_json():
+                return False
+            return confirm_if_current_says(db, RECORD, record_id, {}, cache_key, sha256)
 
         note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
-        return self.add_version(
-            RECORD, record_id, Actor.PIPELINE, GENERATE, f"engine:{provenance.engine}", note,
-            _version_columns("generated", "engine", body, grounding, provenance, cache_key, flags),
-            _denormalised(summary, grounding, provenance), unchanged_if=already,
-        )  # fmt: skip
+        with self.transaction():
+            if source_text is not None:
+                self.db.execute("INSERT OR IGNORE INTO source_texts (sha256, text, stored_at) VALUES (?, ?, ?)",
+                                (sha256, source_text, now().isoformat()))  # fmt: skip
+            return self.add_version(
+                RECORD, record_id, Actor.PIPELINE, GENERATE, f"engine:{provenance.engine}", note,
+                _version_columns("generated", "engine", body, grounding, provenance, cache_key, flags),
+                _denormalised(summary, grounding, provenance), unchanged_if=already,
+            )  # fmt: skip
+
+    def source_text(self, sha256: str) -> str | None:
+        """The text a record was made from (its provenance's `source_sha256`), if it was kept."""
+        row = self.db.execute("SELECT text FROM source_texts WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
 
     def save_edit(
         self, record_id: str, expected_version: int, summary: CaseSummary, grounding: Grounding, reviewer: str,
@@ -420,12 +440,13 @@ class Store(Database):
             if source_path != provenance.source_path:
                 provenance = provenance.model_copy(update={"source_path": source_path})
         review = self.last_review(RECORD, record_id)
+        summary = CaseSummary.model_validate_json(row[1])
         return Record(
             id=record_id,
             version=wanted,
             status=head.status,
-            summary=CaseSummary.model_validate_json(row[1]),
-            grounding=Grounding.model_validate_json(row[2]),
+            summary=summary,
+            grounding=with_support(summary, Grounding.model_validate_json(row[2]), provenance.language),
             provenance=provenance,
             author=row[0],
             flags=json.loads(row[4]),
@@ -481,6 +502,22 @@ class Store(Database):
         if case_id:
             sql, args = sql + " WHERE case_id = ?", (case_id,)
         return [Failure(*row) for row in self.db.execute(sql + " ORDER BY id", args)]
+
+
+def _words(summary: CaseSummary) -> dict[str, Any]:
+    """What a reviewer reads in a summary: everything, with each piece of evidence as its text alone."""
+    data = summary.model_dump(mode="json")
+
+    def plain(point: dict[str, Any] | None) -> None:
+        if point is not None:
+            point["evidence"] = [item["text"] for item in point["evidence"]]
+
+    plain(data["overview"])
+    plain(data["ai_application"])
+    for section in SECTIONS:
+        for point in data[section]:
+            plain(point)
+    return data
 
 
 def _already_made(db: sqlite3.Connection, record_id: str, cache_key: str, sha256: str) -> bool:

@@ -77,7 +77,8 @@ class Edited:
 
 @dataclass(frozen=True)
 class NeedsConfirm:
-    """Some points have quotes that are not in the source: accept only if the reviewer says so again."""
+    """Some points have quotes that are not in the source or do not support them: accept only if the reviewer
+    says so again."""
 
     unsupported: int
 
@@ -275,11 +276,13 @@ class Walk:
         return Moved(self.index)
 
     def accept(self, shown: Record, *, confirmed: bool = False) -> Decided | NeedsConfirm | Conflict | Refused:
-        """Approve the record; one with points whose quotes are not in the source only once `confirmed`."""
+        """Approve the record; one with points whose quotes are not in the source, or do not support what they say,
+        only once `confirmed`."""
         unsupported = review.unsupported_points(shown)
         if unsupported and not confirmed:
             return NeedsConfirm(unsupported)
-        note = f"accepted with {unsupported} point(s) whose quotes are not in the source" if unsupported else None
+        note = (f"accepted with {unsupported} point(s) whose quotes are not in the source or do not support what they "
+                "say") if unsupported else None
         return self._decide(shown, lambda: review.accept(
             self.store, shown.id, self.reviewer, note, expected_version=shown.version, expected_status=shown.status,
             allow_ungrounded=bool(unsupported)))  # fmt: skip
@@ -303,7 +306,7 @@ class Walk:
         return outcome
 
     def source(self, shown: Record) -> SourceShown:
-        return SourceShown(review.read_source(shown.provenance))
+        return SourceShown(review.read_source(shown.provenance, self.store))
 
     # -- inside ---------------------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from docx.text.paragraph import Paragraph
 from ..domain import labels
 from ..domain.analysis import ANALYSIS_SECTIONS, Analysis
 from ..domain.models import SECTIONS, Point, Record, Status
-from .export import heading_title, public_path
+from .export import heading_title, point_flags, public_path
 
 RED = RGBColor(0xB0, 0x00, 0x20)
 GREY = RGBColor(0x59, 0x59, 0x59)
@@ -290,11 +290,13 @@ def _case(doc: DocumentType, number: str, record: Record, words: dict[str, str],
             path = section if section in ("overview", "ai_application") else f"{section}[{i}]"
             paragraph = doc.add_paragraph(style="List Bullet" if bullets else None)
             paragraph.add_run(clean(" ".join(point.text.split())))
-            if not record.grounding.is_supported(path):
-                flag = paragraph.add_run(words["unsupported"])
+            for shown in point_flags(record, path, words):
+                flag = paragraph.add_run(clean(shown))
                 flag.bold, flag.font.color.rgb = True, RED
-            for q, quote in enumerate(point.evidence):
-                quotes.append((record, sections[section], quote))
+            for q, item in enumerate(point.evidence):
+                where = sections[section] if item.sentence is None else (
+                    f"{sections[section]}, {words['sentence'].format(n=item.sentence)}")
+                quotes.append((record, where, item.text))
                 mark = paragraph.add_run(f"{',' if q else ''}{len(quotes)}")
                 mark.font.superscript = True
                 mark.font.color.rgb = GREY

@@ -67,7 +67,14 @@ def record_dict(record: Record, *, published: bool = False) -> dict[str, Any]:
     def point(path: str, p: Point | None) -> dict[str, Any] | None:
         if p is None:
             return None
-        return {"text": p.text, "evidence": list(p.evidence), "supported": record.grounding.is_supported(path)}
+        check = record.grounding.points.get(path)
+        return {
+            "text": p.text,
+            "evidence": [item.model_dump(exclude_none=True) for item in p.evidence],
+            "grounded": record.grounding.is_supported(path),
+            "supported": record.grounding.is_sound(path),
+            "unsupported": list(check.unsupported) if check is not None else [],
+        }
 
     data: dict[str, Any] = {
         "id": record.id,
@@ -83,7 +90,9 @@ def record_dict(record: Record, *, published: bool = False) -> dict[str, Any]:
     }
     for section in SECTIONS:
         data[section] = [point(f"{section}[{i}]", p) for i, p in enumerate(getattr(s, section))]
-    data["grounding"] = {"supported": record.grounding.supported, "total": record.grounding.total}
+    checked = record.grounding
+    data["grounding"] = {"grounded": checked.supported, "supported": checked.sound, "unsupported": checked.unsupported,
+                         "total": checked.total}  # fmt: skip
     source = record.provenance.source_path
     data["flags"] = [_public_text(flag, source) for flag in record.flags] if published else list(record.flags)
     data["review"] = {
@@ -175,10 +184,10 @@ def _markdown_case(record: Record) -> Iterator[str]:
 def _markdown_point(record: Record, path: str, point: Point, *, bullet: bool = True) -> Iterator[str]:
     lead = "- " if bullet else ""
     indent = "  " if bullet else ""
-    flag = "" if record.grounding.is_supported(path) else " **\\[quote not found in source\\]**"
-    yield f"{lead}{md(point.text)}{flag}\n"
-    for quote in point.evidence:
-        yield f"{indent}> “{md(quote)}”\n"
+    yield f"{lead}{md(point.text)}{''.join(f' **{md(flag.strip())}**' for flag in point_flags(record, path))}\n"
+    for item in point.evidence:
+        cited = f"\\[{item.sentence}\\] " if item.sentence is not None else ""
+        yield f"{indent}> {cited}“{md(item.text)}”\n"
     yield "\n"
 
 
@@ -219,9 +228,10 @@ def write_csv(records: Iterable[Record], out: TextIO) -> int:
         checked = evaluate(s)
         failing = [f"{name} ({checked.reasons[name]})" for name in checked.failing() if BY_NAME[name].selection]
         evidence = [
-            f"{_point_label(path)}: \u201c{' '.join(quote.split())}\u201d"
+            f"{_point_label(path)}: {f'[{item.sentence}] ' if item.sentence is not None else ''}"
+            f"\u201c{' '.join(item.text.split())}\u201d"
             for path, point in s.points()
-            for quote in point.evidence
+            for item in point.evidence
         ]
         row = {
             "approval": "approved" if approved else f"NOT APPROVED ({record.status}): not for publication",
@@ -268,8 +278,18 @@ def _point_label(path: str) -> str:
 
 
 def _csv_point(record: Record, path: str, point: Point) -> str:
-    flag = "" if record.grounding.is_supported(path) else " [quote not found in source]"
-    return " ".join(_CONTROL.sub("", point.text).split()) + flag
+    return " ".join(_CONTROL.sub("", point.text).split()) + "".join(point_flags(record, path))
+
+
+def point_flags(record: Record, path: str, said: dict[str, str] | None = None) -> list[str]:
+    """What a reader must know about a point before trusting it, in the report's words (`labels.words`): its
+    evidence is not in the source, or does not back what it says (with why)."""
+    said = said or words("en")
+    check = record.grounding.points.get(path)
+    flags = [] if check is not None and check.supported else [said["unsupported"]]
+    flags += [said["not_backed"].format(why=" ".join(_CONTROL.sub("", why).split())) for why in
+              (check.unsupported if check is not None else ())]  # fmt: skip
+    return flags
 
 
 def _csv_cell(value: object) -> object:
