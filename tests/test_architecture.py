@@ -27,7 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue"},
     "analysis": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline"},
     "reports": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis"},
-    "cli": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis", "reports"},
+    "web": {"errors", "config", "domain", "ingest", "queue", "reports"},
+    "cli": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis", "reports",
+            "web"},
     "__main__": {"cli"},
 }
 

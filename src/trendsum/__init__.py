@@ -13,6 +13,7 @@ checks this on every run):
     pipeline    summarise: ask an engine, validate, ask again, ground, save to the queue
     analysis    cross-case analysis of approved records
     reports     exports and the Word report, coverage, selection
+    web         `trendsum serve`: the review walk in a browser, with each point's evidence highlighted in its source
     cli         the `trendsum` command and everything terminal: rendering, the interactive review
 """
 

@@ -11,5 +11,6 @@
 - `review`: a person's accept, reject and edit of a record, and the audit trail's reading side.
 - `editing`: a record as editable Markdown and back (pure functions).
 - `walk`: the review walk without a screen: which records in what order, and what each decision saves.
+- `reviewers`: reviewer accounts for `trendsum serve` (scrypt password hashes), disabled but never deleted.
 - `analysis_store`: what is particular to cross-case analyses in the queue: their ids, listing columns and body.
 """

@@ -308,3 +308,21 @@ def m007_source_texts(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m008_reviewers(db: sqlite3.Connection) -> None:
+    """Reviewer accounts for `trendsum serve` on a shared machine: a name, a scrypt hash of the password and whether
+    the account may still sign in. Accounts are disabled, never deleted: events name reviewers for ever."""
+    run_script(
+        db,
+        """
+        CREATE TABLE reviewers (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            disabled_at TEXT
+        );
+        """,
+    )

@@ -34,11 +34,15 @@ def review_queue(
     engine: str | None = None,
     ids: Sequence[str] = (),
     order: Order = Order.GROUNDED,
+    meets: Sequence[str] = (),
+    fails: Sequence[str] = (),
 ) -> list[RecordRow]:
-    """The records to walk. Named ids are walked whatever their status unless --status says otherwise."""
+    """The records to walk. Named ids are walked whatever their status unless --status says otherwise; `meets` and
+    `fails` name selection criteria, as `trendsum list` takes them."""
     for record_id in ids:
         store.get(record_id)  # an unknown id is a usage error, not an empty queue
-    rows = store.rows(statuses or (() if ids else DEFAULT_STATUSES), trend, nation, engine, ids)
+    rows = store.rows(statuses or (() if ids else DEFAULT_STATUSES), trend, nation, engine, ids, meets=meets,
+                      fails=fails)  # fmt: skip
     if order == Order.OLDEST:
         return sorted(rows, key=lambda r: (r.updated_at, r.id))
     return sorted(rows, key=lambda r: (r.grounded / r.points if r.points else 1.0, r.grounded - r.points, r.id))
