@@ -9,6 +9,7 @@ Every sentence carries its character span in the text it came from, so evidence 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ _SHORT_LINE = 40
 _INLINE_BULLET = re.compile("\u2022")
 
 
+# A case is cut once however many stages ask (the run, the prompt, each check of each answer): the result is
+# immutable, and a run works on a few texts at a time (its concurrency): no more are kept, so memory stays flat.
+@functools.lru_cache(maxsize=8)
 def segment(text: str) -> tuple[Sentence, ...]:
     """The sentences of `text` in reading order, each with its span: `text[s.start:s.end] == s.text`."""
     blocks = _blocks(text)

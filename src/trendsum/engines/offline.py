@@ -10,6 +10,7 @@ source says nothing about stays empty. Metadata comes from fact tables (places b
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import inspect
 import json
@@ -138,6 +139,7 @@ class OfflineEngine:
         return None
 
 
+@functools.cache  # the code cannot change while it runs; parsing it costs 0.1 s, once per case without the cache
 def rules_hash() -> str:
     """A hash of the rules themselves, so that changing them invalidates cached offline records."""
     import sys
