@@ -57,7 +57,14 @@ def same_origin(headers: MutableMapping[str, str] | Any, host: str | None) -> bo
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per client address and per name in `window` seconds."""
+    """At most `attempts` failed logins in `window` seconds per client address, and per address and name; and, so
+    that guessing from many addresses is slowed too, ten times that per name from anywhere. A name alone never
+    takes the first limit: else anyone could lock a reviewer out by failing five times with their name."""
+
+    NAME_FACTOR = 10
+    # Keys kept before the stale ones are swept, and, if a flood of fresh ones is still more, the least recent are
+    # dropped: memory stays bounded whatever names and addresses are tried.
+    MAX_KEYS = 10_000
 
     def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
         self.attempts = attempts
@@ -65,21 +72,31 @@ class LoginLimiter:
         self.failures: dict[str, deque[float]] = {}
 
     def _recent(self, key: str) -> deque[float]:
-        times = self.failures.setdefault(key, deque())
+        times = self.failures.get(key) or deque()
         cutoff = time.monotonic() - self.window
         while times and times[0] < cutoff:
             times.popleft()
         return times
 
+    def _limits(self, client: str, name: str) -> list[tuple[str, int]]:
+        return [(f"ip:{client}", self.attempts), (f"ip:{client}|name:{name}", self.attempts),
+                (f"name:{name}", self.attempts * self.NAME_FACTOR)]  # fmt: skip
+
     def wait(self, client: str, name: str) -> int:
         """Seconds to wait before trying again; 0 when a try is allowed now."""
-        waits = [int(times[0] + self.window - time.monotonic()) + 1 for key in (f"ip:{client}", f"name:{name}")
-                 if len(times := self._recent(key)) >= self.attempts]  # fmt: skip
+        waits = [int(times[0] + self.window - time.monotonic()) + 1 for key, most in self._limits(client, name)
+                 if len(times := self._recent(key)) >= most]  # fmt: skip
         return max(waits, default=0)
 
     def failed(self, client: str, name: str) -> None:
-        for key in (f"ip:{client}", f"name:{name}"):
-            self._recent(key).append(time.monotonic())
+        for key, _ in self._limits(client, name):
+            times = self._recent(key)
+            times.append(time.monotonic())
+            self.failures[key] = times
+        if len(self.failures) > self.MAX_KEYS:
+            fresh = {key: times for key in list(self.failures) if (times := self._recent(key))}
+            newest = sorted(fresh, key=lambda key: fresh[key][-1], reverse=True)[: self.MAX_KEYS // 2]
+            self.failures = {key: fresh[key] for key in newest}
 
 
 class SecurityHeaders:
