@@ -59,7 +59,7 @@ def test_cited_evidence_is_the_verbatim_sentence_with_its_span_and_survives_the_
             assert PROSE_NO_LESSONS[cited["start"] : cited["end"]] == cited["text"]
     (one_case / "harbourside-housing.txt").write_text("Rewritten since.\n", encoding="utf-8")
     with Store(db) as store:
-        kept = store.source_text(record["provenance"]["source_sha256"])
+        kept = store.kept_text(store.get(record["id"]).provenance)
     assert kept == PROSE_NO_LESSONS  # the text the spans point into, after the file changed
     shown = run("show", record["id"]).stdout
     first = record["overview"]["evidence"][0]
@@ -90,6 +90,9 @@ def test_an_invented_figure_is_unsupported_shown_and_blocks_a_silent_accept(
     assert refused.exit_code == 1 and "do not support what they say" in " ".join(refused.stderr.split())
     markdown = run("export", "--status", "pending", "--format", "markdown").stdout
     assert "not supported by its evidence" in markdown
+    listed = " ".join(run("list").stdout.split())  # the queue says so too, not only the record
+    total = record["grounding"]["total"]
+    assert f"{total}/{total}, 1 unsupported" in listed
 
 
 def test_a_looping_answer_is_unsupported(server: FakeOpenAI, one_case: Path) -> None:
@@ -166,3 +169,63 @@ def test_view_source_highlights_the_sentences_the_record_cites(monkeypatch: pyte
     shown = out.getvalue()
     assert "\x1b[1;30;43mThe cited one is this sentence.\x1b[0m" in shown  # bold black on yellow
     assert "\x1b[1;30;43mFirst" not in shown and "First sentence here." in shown
+
+
+def test_an_edit_that_changes_nothing_keeps_the_approval_and_the_citations(tmp_path: Path, db: Path) -> None:
+    """A cited sentence that wraps onto an indented line comes back from the editor re-flowed: the same words, so
+    the same citation, and no new version to make an approved record stale."""
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "wrapped.txt").write_text(
+        "Anytown Council: fewer paper forms\n\n"
+        "Anytown Council in England moved its parking permits online in 2024.\n"
+        "The council saved 1,200 staff hours,\n    which it moved to casework for residents.\n",
+        encoding="utf-8",
+    )
+    assert run("summarise", str(folder), "--engine", "offline").exit_code == 0
+    assert run("review", "accept", "wrapped", "-r", "Ann").exit_code == 0
+    printed = run("review", "edit", "wrapped", "--print").stdout
+    again = run("review", "edit", "wrapped", "--file", "-", "-r", "Ann", input=printed)
+    assert "No change" in again.stdout + again.stderr
+    with Store(db) as store:
+        record = store.get("wrapped")
+    assert (record.version, str(record.status)) == (1, "approved")
+    assert all(item.cited for _, point in record.summary.points() for item in point.evidence)
+
+
+def test_the_same_bytes_read_as_another_format_keep_their_own_text(tmp_path: Path, db: Path) -> None:
+    """Kept texts are keyed by the text, not the file's bytes: the same bytes read by another reader give another
+    text, and each record's spans must point into its own."""
+    page = ("---\nlayout: case-study\ntags: [bins, chatbot]\n---\n# Anytown Council chatbot\n\n"
+            "Anytown Council launched a chatbot for bin collection questions in 2024.\n"
+            "Calls about missed bins fell by 30% in six months after the launch.\n")  # front matter: .md drops it
+    for folder, name in (("a", "case.txt"), ("b", "other.md")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_text(page, encoding="utf-8")
+        assert run("summarise", str(tmp_path / folder), "--engine", "offline").exit_code == 0
+    with Store(db) as store:
+        records = [store.get(row.id) for row in store.rows()]
+        assert len(records) == 2
+        for record in records:
+            kept = store.kept_text(record.provenance)
+            assert kept is not None
+            for _, point in record.summary.points():
+                for item in point.evidence:
+                    assert kept[item.start : item.end] == item.text, record.id
+
+
+def test_a_sentence_id_must_be_a_json_integer() -> None:
+    import json
+
+    from trendsum.domain.answers import SENTENCES
+    from trendsum.domain.sentences import segment
+    from trendsum.pipeline.summarise import parse_answer
+
+    shown = {s.id: s for s in segment("The council ran a pilot in 2024. It worked well for residents.")}
+    answer = {"title": "t", "organisation": None, "nation": None, "year": None, "trend": "other",
+              "ai_application": None, "challenges": [], "approach": [], "outcomes": [],
+              "unintended_consequences": [], "lessons": []}  # fmt: skip
+    for fake in (True, "1", 1.0):
+        summary, problems = parse_answer(json.dumps({**answer, "overview": {"text": "A pilot.", "evidence": [fake]}}),
+                                         SENTENCES, shown)  # fmt: skip
+        assert summary is None and problems, fake

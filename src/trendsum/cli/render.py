@@ -90,7 +90,7 @@ class _RecordsTable:
             "trend": [literal(row.trend) for row in self.rows],
             "status": [Text(f"{row.status} v{row.current_version}", style=STATUS_STYLE[row.status])
                        for row in self.rows],  # fmt: skip
-            "grounded": [Text(f"{row.grounded}/{row.points}", style="green" if row.grounded == row.points else "red")
+            "grounded": [Text(row.grounded_label(), style="green" if row.sound == row.points else "red")
                          for row in self.rows],  # fmt: skip
             "engine": [engine_label(row.engine) for row in self.rows],
         }

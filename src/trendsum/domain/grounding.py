@@ -8,9 +8,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from . import support
-from .support import FUNCTION_WORDS  # one list: the support check counts content words as grounding does
 from .models import CaseSummary, Evidence, Grounding, PointCheck
 from .sentences import segment
+from .support import FUNCTION_WORDS  # one list: the support check counts content words as grounding does
 
 # A quote must say something: a few characters, a lone word, or common words alone ("of the", "in the
 # number of") match almost any source, so each quote (and each part of one cut by an ellipsis) needs

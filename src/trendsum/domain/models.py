@@ -151,14 +151,19 @@ class CaseSummary(SummaryOf[Point]):
 
     def with_citations_from(self, earlier: CaseSummary) -> CaseSummary:
         """This summary with each piece of evidence that `earlier` cites by the same words cited again (sentence
-        id and span): an edit keeps its text as typed, and must not lose the citations it did not change."""
-        cited = {item.text: item for _, point in earlier.points() for item in point.evidence if item.cited}
+        id, span and the sentence's own text): an edit must not lose the citations it did not change. Words are
+        compared without their spacing, which an editor may re-flow (a wrapped line's indent is not kept)."""
+        cited = {_words(item.text): item for _, point in earlier.points() for item in point.evidence if item.cited}
         data = self.model_dump()
         for point in (data["overview"], data["ai_application"], *(p for name in SECTIONS for p in data[name])):
             if point is not None:
-                point["evidence"] = [cited[item["text"]].model_dump() if item["text"] in cited else item
+                point["evidence"] = [cited[key].model_dump() if (key := _words(item["text"])) in cited else item
                                      for item in point["evidence"]]  # fmt: skip
         return CaseSummary.model_validate(data)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 # The list sections in reading order (their headings, per language, are in `labels`).
@@ -249,7 +254,10 @@ class Provenance(CallProvenance):
     """A summary's provenance: the call, and the source file it summarised."""
 
     source_path: str
-    source_sha256: str
+    source_sha256: str  # of the file's bytes: what identifies the source
+    # of the text read from them, which evidence spans point into (the same bytes read by another reader, or by a
+    # later version of one, can give another text); None in records made before the queue kept source texts
+    text_sha256: str | None = None
     schema_version: int = SCHEMA_VERSION
 
 

@@ -239,6 +239,7 @@ async def _summarise_one(
     provenance = Provenance(
         source_path=path,
         source_sha256=case.sha256,
+        text_sha256=hashlib.sha256(case.text.encode()).hexdigest(),
         engine=engine.name,
         model=engine.model,
         prompt_name=prompt_name,

@@ -39,8 +39,8 @@ class Kind:
 
 
 RECORD = Kind("record", "records", "versions", "events", "record_id", "summary", CaseSummary,
-              ("title", "organisation", "nation", "year", "trend", "engine", "grounded", "points", "source_path",
-               "ai_text", "outcomes", "unintended", "lessons", "criteria_failed"),
+              ("title", "organisation", "nation", "year", "trend", "engine", "grounded", "points", "sound",
+               "source_path", "ai_text", "outcomes", "unintended", "lessons", "criteria_failed"),
               "trendsum show", lambda wanted, close: RecordNotFound(wanted, list(close)))  # fmt: skip
 ANALYSIS = Kind("analysis", "analyses", "analysis_versions", "analysis_events", "analysis_id", "body",
                 CrossCaseAnalysis, ("trend", "language", "engine", "cases"),

@@ -6,6 +6,7 @@ so a crash mid-migration leaves the database as it was. Never edit a released mi
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -291,8 +292,8 @@ def m006_confirmations(db: sqlite3.Connection) -> None:
 
 @migration
 def m007_source_texts(db: sqlite3.Connection) -> None:
-    """The text each record was made from, once per content (sha256), so that evidence can be shown and
-    highlighted after its file has moved or changed.
+    """The text each record was made from, once per content (the sha256 of the text, which provenance records as
+    `text_sha256`), so that evidence can be shown and highlighted after its file has moved or changed.
 
     Records made before evidence was cited by reference keep their quotes: a quote reads as typed evidence, which
     the grounding check finds in the source as it always did. Their source text was never stored, so it is read
@@ -326,3 +327,25 @@ def m008_reviewers(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m009_sound_points(db: sqlite3.Connection) -> None:
+    """How many of each record's points are grounded and supported by their evidence, beside the grounded count,
+    so that lists show unsupported points and "least grounded first" puts them first, reading no summary JSON.
+
+    Unlike m004's criteria tags, which filter the collection and so are frozen, this is a count for display and
+    order: it is computed with the support check as it is now, the one `show` applies to the same versions."""
+    from ..domain.grounding import with_support
+    from ..domain.models import CaseSummary, Grounding
+
+    run_script(db, "ALTER TABLE records ADD COLUMN sound INTEGER NOT NULL DEFAULT 0;")
+    rows = db.execute(
+        "SELECT r.id, v.summary, v.grounding, v.provenance FROM records r JOIN versions v"
+        " ON v.record_id = r.id AND v.version = r.current_version"
+    ).fetchall()
+    for record_id, summary, checked, provenance in rows:
+        language = json.loads(provenance).get("language", "en")  # the only field read: no full validation here
+        counted = with_support(CaseSummary.model_validate_json(summary), Grounding.model_validate_json(checked),
+                               language)  # fmt: skip
+        db.execute("UPDATE records SET sound = ? WHERE id = ?", (counted.sound, record_id))

@@ -174,7 +174,7 @@ def read_source(provenance: Provenance, store: Store | None = None) -> SourceTex
     """The text a record was made from: as the queue kept it, else its file if still there and unchanged (same
     sha256). Records made before the queue kept source texts have only their file."""
     path = Path(provenance.source_path)
-    kept = store.source_text(provenance.source_sha256) if store is not None else None
+    kept = store.kept_text(provenance) if store is not None else None
     if kept is not None:
         return SourceText(str(path), kept, None)
     if provenance.source_path == "-":

@@ -48,6 +48,17 @@ class RecordRow:
     points: int
     source_path: str
     updated_at: str
+    sound: int  # points grounded and supported by their evidence
+
+    @property
+    def unsupported(self) -> int:
+        """Grounded points whose evidence does not back them (a point can also be both ungrounded and unsupported:
+        it counts as ungrounded)."""
+        return max(0, self.grounded - self.sound)
+
+    def grounded_label(self) -> str:
+        """'12/12', or '12/12, 1 unsupported': what a list shows of how far its points can be trusted."""
+        return f"{self.grounded}/{self.points}" + (f", {self.unsupported} unsupported" if self.unsupported else "")
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,8 @@ class Store(Database):
         reviewer reads never sends an approved record back to review. Such a key is kept as a confirmation of the
         current version, so the next run with it is answered from the cache.
 
-        `source_text`, the text the summary was made from, is kept once per content (`source_text()`).
+        `source_text`, the text the summary was made from, is kept once per content (`kept_text()`), under the
+        sha256 of the text itself (`provenance.text_sha256`): the spans of its evidence point into that text.
         """
         body = summary.model_dump_json()
         sha256 = provenance.source_sha256
@@ -141,18 +153,20 @@ class Store(Database):
 
         note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
         with self.transaction():
-            if source_text is not None:
+            if source_text is not None and provenance.text_sha256 is not None:
                 self.db.execute("INSERT OR IGNORE INTO source_texts (sha256, text, stored_at) VALUES (?, ?, ?)",
-                                (sha256, source_text, now().isoformat()))  # fmt: skip
+                                (provenance.text_sha256, source_text, now().isoformat()))  # fmt: skip
             return self.add_version(
                 RECORD, record_id, Actor.PIPELINE, GENERATE, f"engine:{provenance.engine}", note,
                 _version_columns("generated", "engine", body, grounding, provenance, cache_key, flags),
                 _denormalised(summary, grounding, provenance), unchanged_if=already,
             )  # fmt: skip
 
-    def source_text(self, sha256: str) -> str | None:
-        """The text a record was made from (its provenance's `source_sha256`), if it was kept."""
-        row = self.db.execute("SELECT text FROM source_texts WHERE sha256 = ?", (sha256,)).fetchone()
+    def kept_text(self, provenance: Provenance) -> str | None:
+        """The text a record was made from, if the queue kept it (records made before it did have only a file)."""
+        if provenance.text_sha256 is None:
+            return None
+        row = self.db.execute("SELECT text FROM source_texts WHERE sha256 = ?", (provenance.text_sha256,)).fetchone()
         return row[0] if row else None
 
     def save_edit(
@@ -619,6 +633,7 @@ def _denormalised(summary: CaseSummary, grounding: Grounding, provenance: Proven
         "engine": provenance.engine,
         "grounded": grounding.supported,
         "points": grounding.total,
+        "sound": grounding.sound,
         "source_path": provenance.source_path,
         # what the selection criteria read (see criteria.py), so that listing needs no summary JSON
         "ai_text": summary.ai_application.text if summary.ai_application else None,

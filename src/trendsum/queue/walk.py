@@ -45,7 +45,7 @@ def review_queue(
                       fails=fails)  # fmt: skip
     if order == Order.OLDEST:
         return sorted(rows, key=lambda r: (r.updated_at, r.id))
-    return sorted(rows, key=lambda r: (r.grounded / r.points if r.points else 1.0, r.grounded - r.points, r.id))
+    return sorted(rows, key=lambda r: (r.sound / r.points if r.points else 1.0, r.sound - r.points, r.id))
 
 
 class Action(StrEnum):
