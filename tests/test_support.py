@@ -181,3 +181,21 @@ def test_a_point_with_no_words_of_its_own_says_nothing() -> None:
     # a grammar-constrained model can cite real sentences and leave the text empty: nothing there is supported
     for text in ("", "  ", "...", "—"):
         assert support.problems(text, ["The council reduced waiting times by 12 weeks."]) == [support.SAYS_NOTHING]
+
+
+@pytest.mark.parametrize(
+    ("point", "evidence"),
+    [
+        ("Over 1,000 residents used the service.", "More than a thousand residents used the service."),
+        ("The Welsh Government funded the pilot.", "The pilot was funded by the Government of Wales."),
+        ("Northern Irish trusts joined the scheme.", "Trusts in Northern Ireland joined the scheme."),
+        ("The two councils shared one team.", "Both councils shared one team."),
+        ("Missed collections fell by 50%.", "Missed collections fell by half."),
+    ],
+)
+def test_faithful_rewording_of_scales_nations_and_halves_is_supported(point: str, evidence: str) -> None:
+    assert support.problems(point, [evidence]) == []
+
+
+def test_a_half_in_the_point_is_still_no_figure_the_evidence_lacks() -> None:
+    assert support.problems("Missed collections fell by 75%.", ["Missed collections fell by half."])

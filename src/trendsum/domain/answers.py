@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt
 
 from .models import SECTIONS, CaseSummary, Evidence, SummaryOf, _Strict
 from .sentences import Sentence
@@ -56,7 +56,7 @@ class CitedPoint(_Strict):
     model_config = ConfigDict(title="Point")
 
     text: str = Field(description=_POINT_TEXT)
-    evidence: list[int] = Field(
+    evidence: list[StrictInt] = Field(  # `true`, "3" or 3.0 is no sentence id, whatever a lenient parser says
         min_length=1,
         description=(
             "The ids of the case study's sentences that state what the point says: the numbers in square "

@@ -147,6 +147,17 @@ _FRACTION = re.compile(
 # A number named by the word before it: "Windows 11", "Section 2", "Phase 3"
 _NAMED_NUMBER = re.compile(r"[^\W\d_][\w'-]*\s\d+(?:\.\d+)*\b")
 _PERCENT = re.compile(r"\s?(?:%|per ?cent\b)")
+# "a thousand residents", "a hundred staff": one of the scale, however the point words it ("1,000", "1000")
+_A_SCALE = re.compile(r"\b(?:a|an|one)\s(hundred|thousand|million|billion)\b", re.IGNORECASE)
+# Words in evidence that a faithful point may give as figures: "half" as 50% or 0.5, "both" as two
+_WORD_FIGURES = {"half": (Decimal(50), Decimal("0.5")), "halved": (Decimal(50),), "quarter": (Decimal(25),),
+                 "both": (Decimal(2),), "double": (Decimal(2),), "doubled": (Decimal(2),), "dozen": (Decimal(12),)}
+_WORD_FIGURE = re.compile(rf"\b(?:{'|'.join(_WORD_FIGURES)})\b", re.IGNORECASE)
+# A people's or a nation's adjective, which a point may use for the nation its evidence names: "the Welsh
+# Government" citing "the Government of Wales"
+_DEMONYMS = {"welsh": ("wales",), "scottish": ("scotland",), "scots": ("scotland",), "english": ("england",),
+             "irish": ("ireland",), "british": ("britain", "uk"), "dutch": ("netherlands", "holland"),
+             "european": ("europe", "eu")}  # fmt: skip
 # Words for the overlap: letters only, so "data-led" is two words and "COVID-19" is "covid".
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*")
@@ -270,6 +281,12 @@ def _numbers(text: str, *, as_point: bool) -> list[tuple[str, frozenset[Decimal 
         taken.append(match.span())
     for match in _MONTH.finditer(text):  # a month is part of a date: "in May" citing April is a wrong date
         found.append((match.group(0), frozenset({f"month {_MONTHS[match.group(0)[:3].casefold()]}"})))
+    for match in _A_SCALE.finditer(text):
+        found.append((match.group(0), frozenset({Decimal(_SCALES[match.group(1).casefold()])})))
+        taken.append(match.span())
+    if not as_point:  # in evidence only: a point saying "half" says no figure to look up
+        for match in _WORD_FIGURE.finditer(text):
+            found.append((match.group(0), frozenset(_WORD_FIGURES[match.group(0).casefold()])))
     for match in _YEAR_RANGE.finditer(text):
         first, second = match.group(1), match.group(2)
         last = int(second) if len(second) == 4 else int(first[:2] + second)
@@ -341,6 +358,7 @@ def _missing_names(text: str, evidence: str, details: list[str], *, codes_only: 
             if w.casefold().removesuffix("'s") not in NAME_STOP_WORDS
             and w.casefold().removesuffix("'s") not in known
             and w.casefold() not in known
+            and not any(nation in known for nation in _DEMONYMS.get(w.casefold(), ()))
             and not _spelled_out(w, (evidence, *details))
         ]  # fmt: skip
         if missing:
