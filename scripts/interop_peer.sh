@@ -13,6 +13,8 @@
 #   --ctx N         total context size, -c (default: 24576); with --parallel P
 #                   each request slot gets N/P tokens
 #   --parallel P    number of slots / concurrent requests (default: 2)
+#   --threads T     llama-server --threads (default: 2); use 1 when other work shares
+#                   the cores: llama.cpp's threads spin at each barrier (scripts/README.md)
 #   --model PATH    GGUF file (default: $CACHE/tiny-llama.gguf, made by
 #                   scripts/make_tiny_gguf.py if missing)
 #   --alias NAME    model id reported by /v1/models (default: tiny-llama)
@@ -43,6 +45,7 @@ PY="${PYTHON:-python3}"
 PORT=0
 CTX=24576  # 12,288 per slot: trendsum's instructions and schema alone take ~3,800 of this model's tokens
 PARALLEL=2
+THREADS=2
 MODEL=""
 ALIAS="tiny-llama"
 BIN="$CACHE/bin/llama-server"
@@ -62,6 +65,7 @@ while [[ $# -gt 0 ]]; do
         --port) PORT="$2"; shift 2 ;;
         --ctx) CTX="$2"; shift 2 ;;
         --parallel) PARALLEL="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
         --model) MODEL="$2"; shift 2 ;;
         --alias) ALIAS="$2"; shift 2 ;;
         --bin) BIN="$2"; shift 2 ;;
@@ -123,7 +127,7 @@ setsid "$BIN" \
     --alias "$ALIAS" \
     --host 127.0.0.1 --port "$PORT" \
     --ctx-size "$CTX" --parallel "$PARALLEL" \
-    --threads 2 \
+    --threads "$THREADS" \
     --jinja \
     --no-webui \
     "${EXTRA[@]}" \
