@@ -94,19 +94,23 @@ def _free_port() -> int:
 
 
 class Peer:
-    """A llama-server on 127.0.0.1, started with the flags of scripts/interop_peer.sh, stopped by its pid."""
+    """A llama-server on 127.0.0.1, started with the flags of scripts/interop_peer.sh, stopped by its pid.
 
-    def __init__(self, ctx: int, log: Path) -> None:
+    One thread: on a busy two-core machine llama.cpp's threads busy-wait for each other, and two were 15 to 30
+    times slower than one (scripts/README.md)."""
+
+    def __init__(self, ctx: int, log: Path, *, model_file: Path = MODEL_FILE, alias: str = MODEL,
+                 parallel: int = PARALLEL, threads: int = 1, start_within: float = 30) -> None:  # fmt: skip
         self.ctx, self.log = ctx, log
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [str(BINARY), "--model", str(MODEL_FILE), "--alias", MODEL, "--host", "127.0.0.1",
-             "--port", str(self.port), "--ctx-size", str(ctx), "--parallel", str(PARALLEL), "--threads", "2",
+            [str(BINARY), "--model", str(model_file), "--alias", alias, "--host", "127.0.0.1",
+             "--port", str(self.port), "--ctx-size", str(ctx), "--parallel", str(parallel), "--threads", str(threads),
              "--jinja", "--no-webui", "--seed", "7"],
             stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_within
         while not self._healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

@@ -20,17 +20,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import unicodedata
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_interop import Peer
 
 from trendsum.queue.store import Store
 
@@ -79,46 +78,8 @@ Food waste fell by a quarter across the 30 pilot schools, saving £60,000 a year
 # -- the server ----------------------------------------------------------------------------------------------
 
 
-class SmolPeer:
-    """llama-server with SmolLM2 on 127.0.0.1 (the flags of scripts/interop_peer.sh but one thread), stopped by its
-    pid."""
-
-    def __init__(self, log: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [str(BINARY), "--model", str(MODEL_FILE), "--alias", MODEL, "--host", "127.0.0.1",
-             "--port", str(self.port), "--ctx-size", str(CTX), "--parallel", str(PARALLEL), "--threads", str(THREADS),
-             "--jinja", "--no-webui", "--seed", "7"],
-            stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60  # loading 98 MB is about a second; a busy disk may take longer
-        while not self._healthy():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"llama-server did not start; log {log}:\n{log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.1)
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=1) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-
-
 @pytest.fixture(scope="module")
-def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmolPeer]:
+def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     missing = [str(path) for path in (BINARY, MODEL_FILE) if not path.is_file()]
     if missing:
         why = (f"interop peer not built ({', '.join(missing)} missing): run scripts/build_llama_server.sh and "
@@ -126,7 +87,9 @@ def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmolPeer]:
         if REQUIRED:
             pytest.fail(why)
         pytest.skip(why)
-    peer = SmolPeer(tmp_path_factory.mktemp("smollm2") / "llama-server.log")
+    # loading 98 MB is about a second; a busy disk may take longer
+    peer = Peer(CTX, tmp_path_factory.mktemp("smollm2") / "llama-server.log", model_file=MODEL_FILE, alias=MODEL,
+                parallel=PARALLEL, threads=THREADS, start_within=60)  # fmt: skip
     yield peer
     peer.stop()
 
@@ -137,7 +100,7 @@ def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmolPeer]:
 class Run:
     """What `trendsum summarise` did with CASES: its exit code and output, then the queue as the CLI shows it."""
 
-    def __init__(self, peer: SmolPeer, folder: Path) -> None:
+    def __init__(self, peer: Peer, folder: Path) -> None:
         self.folder, self.db = folder, folder / "queue.db"
         cases = folder / "cases"
         cases.mkdir()
@@ -166,7 +129,7 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def run(smol: SmolPeer, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def run(smol: Peer, tmp_path_factory: pytest.TempPathFactory) -> Run:
     # The autouse `isolated` fixture is function-scoped, so a module-scoped run clears the settings itself: no
     # trendsum.toml, TRENDSUM_* or OPENAI_* of the person running the tests may change what is measured.
     with pytest.MonkeyPatch.context() as patch:
