@@ -26,10 +26,12 @@ ALLOWED: dict[str, set[str]] = {
     "queue": {"errors", "config", "domain", "ingest"},
     "pipeline": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue"},
     "analysis": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline"},
-    "reports": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis"},
+    "evaluation": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline"},
+    "reports": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis",
+                "evaluation"},
     "web": {"errors", "config", "domain", "ingest", "queue", "reports"},
-    "cli": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis", "reports",
-            "web"},
+    "cli": {"errors", "config", "domain", "ingest", "prompts", "engines", "queue", "pipeline", "analysis",
+            "evaluation", "reports", "web"},
     "__main__": {"cli"},
 }
 

@@ -12,6 +12,7 @@ checks this on every run):
     queue       the review queue: storage, migrations, ids, review rules, editing, the review walk
     pipeline    summarise: ask an engine, validate, ask again, ground, save to the queue
     analysis    cross-case analysis of approved records
+    evaluation  `trendsum eval`: score an engine, model or prompt against approved records or a gold file
     reports     exports and the Word report, coverage, selection
     web         `trendsum serve`: the review walk in a browser, with each point's evidence highlighted in its source
     cli         the `trendsum` command and everything terminal: rendering, the interactive review

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyse, coverage, doctor, export, records, review, serve, summarise
+from . import analyse, coverage, doctor, eval, export, records, review, serve, summarise
 from .common import give_consoles
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ export.register(app)
 app.add_typer(analyse.app, name="analyse")
 coverage.register(app)
 doctor.register(app)
+eval.register(app)
 serve.register(app)
 
 

@@ -75,6 +75,15 @@ TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Seconds to wait for one answer. [default: 120]")
 ]
 
+PromptOption = Annotated[str | None, typer.Option(help="Prompt name from prompts/ (see `trendsum prompts`).")]
+ConcurrencyOption = Annotated[int | None, typer.Option(help="Engine calls in flight at once. [default: 8]")]
+MaxInputTokensOption = Annotated[
+    int | None, typer.Option(help="Longer case studies are split and merged. [default: 24000]")
+]
+MaxOutputTokensOption = Annotated[
+    int | None, typer.Option(help="Longest answer the model may give; truncated answers fail. [default: 4096]")
+]
+
 # The options of a reviewer's decision, declared once (review accept|reject, analyse accept|reject).
 ReviewerOption = Annotated[
     str | None,

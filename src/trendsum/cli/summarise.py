@@ -20,12 +20,16 @@ from .common import (
     EXIT_INTERRUPTED,
     ApiKeyEnvOption,
     BaseUrlOption,
+    ConcurrencyOption,
     DbOption,
     EngineOption,
     MaxAttemptsOption,
+    MaxInputTokensOption,
+    MaxOutputTokensOption,
     MaxRetriesOption,
     ModelOption,
     ModeOption,
+    PromptOption,
     TimeoutOption,
     engine_line,
     make_app,
@@ -50,19 +54,15 @@ def summarise_command(
     base_url: BaseUrlOption = None,
     api_key_env: ApiKeyEnvOption = None,
     mode: ModeOption = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt name from prompts/ (see `trendsum prompts`).")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Engine calls in flight at once. [default: 8]")] = None,
+    prompt: PromptOption = None,
+    concurrency: ConcurrencyOption = None,
     max_attempts: MaxAttemptsOption = None,
     max_bytes: Annotated[int | None, typer.Option(help="Skip files larger than this. [default: 20 MB]")] = None,
     language: Annotated[str | None, typer.Option(help="Language of the summary text. [default: en]")] = None,
     timeout: TimeoutOption = None,
     max_retries: MaxRetriesOption = None,
-    max_input_tokens: Annotated[
-        int | None, typer.Option(help="Longer case studies are split and merged. [default: 24000]")
-    ] = None,
-    max_output_tokens: Annotated[
-        int | None, typer.Option(help="Longest answer the model may give; truncated answers fail. [default: 4096]")
-    ] = None,
+    max_input_tokens: MaxInputTokensOption = None,
+    max_output_tokens: MaxOutputTokensOption = None,
     max_cost: Annotated[
         float | None, typer.Option(help="Stop starting calls once the estimated cost passes this (needs prices).")
     ] = None,

@@ -232,7 +232,7 @@ async def _summarise_one(
         reason = f"not started: the cost limit of {options.budget.limit:g} was reached (--max-cost)"
         return CaseOutcome(path, case.case_id, SKIPPED, reason=reason, warnings=case.warnings)
     try:
-        summary, checked, reply_stats = await _summarise_text(case, engine, prompt, options)
+        summary, checked, reply_stats = await summarise_text(case, engine, prompt, options)
     except SummaryFailed as exc:
         store.add_failure(case.case_id, path, exc.reason, exc.attempts, exc.last_raw)
         return CaseOutcome(path, case.case_id, FAILED, reason=exc.reason, attempts=exc.attempts, warnings=case.warnings)
@@ -267,10 +267,11 @@ async def _summarise_one(
     )  # fmt: skip
 
 
-async def _summarise_text(
+async def summarise_text(
     case: CaseStudy, engine: Engine, prompt: Prompt, options: RunOptions
 ) -> tuple[CaseSummary, Grounding, CallStats]:
-    """One call for a case that fits the model's input; for a longer one, one per piece, merged.
+    """A case's summary, its checks and what it cost, saving nothing (the run saves it; `trendsum eval` does not):
+    one call for a case that fits the model's input; for a longer one, one per piece, merged.
 
     A local server's context can be smaller than --max-input-tokens assumes. When the endpoint says the case
     did not fit, and how much would have, the case is split to that size, once, instead of failing.
