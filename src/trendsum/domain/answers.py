@@ -32,6 +32,9 @@ STYLES = (SENTENCES, QUOTES)
 # OpenAI's structured outputs take at most 1,000 enum values in a schema: a longer case is cut into pieces
 # (pipeline.chunking), each citing its own sentences.
 MAX_IDS_PER_CALL = 1000
+# A point states what one to a few sentences say; a grammar-constrained small model left unbounded lists ids
+# until its tokens run out (SmolLM2 cited 1, 2, 3 ... 28, 3, 4 ... for 1,000 tokens).
+MAX_CITED = 6
 _POINT_TEXT = "One or two plain-English sentences stating the point, written for a public-sector reader."
 
 
@@ -58,6 +61,7 @@ class CitedPoint(_Strict):
     text: str = Field(description=_POINT_TEXT)
     evidence: list[StrictInt] = Field(  # `true`, "3" or 3.0 is no sentence id, whatever a lenient parser says
         min_length=1,
+        max_length=MAX_CITED,
         description=(
             "The ids of the case study's sentences that state what the point says: the numbers in square "
             "brackets before them, e.g. [4, 5]. Every figure, name and date in the point must be in a cited sentence."

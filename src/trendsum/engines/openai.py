@@ -549,14 +549,15 @@ def messages_for(mode: str, request: GenerationRequest) -> list[dict[str, str]]:
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema as strict structured outputs accept it: every property required, no extra properties, and no
-    numeric or length bounds (the pipeline's validator enforces those and re-asks with the errors) but one: a
-    list's `minItems`, which OpenAI's structured outputs and llama.cpp's grammars enforce. Without it a
-    grammar lets a point cite no sentence at all, which a small model then does for every point (SmolLM2 did)."""
+    numeric or length bounds (the pipeline's validator enforces those and re-asks with the errors) but a list's
+    `minItems` and `maxItems`, which OpenAI's structured outputs and llama.cpp's grammars enforce. Without them a
+    grammar lets a point cite no sentence at all, or list ids until the tokens run out, which is what a small
+    model then does (SmolLM2 did both)."""
     strict = copy.deepcopy(schema)
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            for key in ("maxItems", "minimum", "maximum", "minLength", "maxLength", "default", "title"):
+            for key in ("minimum", "maximum", "minLength", "maxLength", "default", "title"):
                 if key in node and not isinstance(node[key], dict):
                     node.pop(key)
             if node.get("type") == "object" and "properties" in node:
