@@ -25,6 +25,7 @@ def test_every_package_under_src_is_in_the_build() -> None:
     assert on_disk <= set(setuptools["packages"]), "add the new package to [tool.setuptools] packages"
     assert setuptools["package-dir"]["trendsum.prompt_templates"] == "prompts"
     assert setuptools["package-data"]["trendsum.prompt_templates"] == ["*.md"]
+    assert setuptools["package-data"]["trendsum.engines"] == ["sections_model.json"]  # the section model
 
 
 def test_prompts_are_found_with_no_setting_and_no_prompts_folder(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..domain import grounding, sentences
 from ..domain.answers import as_answer
@@ -25,6 +26,7 @@ from ..domain.sentences import Sentence, segment
 from ..errors import SummaryFailed
 from ..prompts import Prompt
 from . import facts
+from . import sections as section_model
 from .base import EngineReply, GenerationRequest
 
 RULES_NAME = "offline-rules-v1"
@@ -145,7 +147,10 @@ def rules_hash() -> str:
     import sys
 
     # the segmenter is part of the rules: it decides which sentences there are to pick
-    return fingerprint(inspect.getsource(sys.modules[__name__]), inspect.getsource(facts), inspect.getsource(sentences))
+    # the section model is part of the rules too: its code, and the weights it learnt
+    rules = fingerprint(inspect.getsource(sys.modules[__name__]), inspect.getsource(facts),
+                        inspect.getsource(sentences), inspect.getsource(section_model))
+    return hashlib.sha256(f"{rules} {section_model.model_digest()}".encode()).hexdigest()
 
 
 def fingerprint(*sources: str) -> str:
@@ -277,6 +282,13 @@ def _classify(sentence: str) -> tuple[str | None, float]:
     return (best, best_score) if best_score >= 2 else (None, 0.0)
 
 
+@lru_cache(maxsize=4096)
+def _guess(sentence: str) -> tuple[str | None, float]:
+    """The section of a sentence under no useful heading: strong cue phrases, else the learned model if it is sure
+    (engines.sections.combine); cached, as _pick asks once per section."""
+    return section_model.combine(_classify(sentence), section_model.predict(sentence))
+
+
 def _length_score(sentence: str) -> float:
     words = len(sentence.split())
     return 1.0 if 10 <= words <= 45 else 0.5 if words >= 6 else 0.0
@@ -291,10 +303,10 @@ def _pick(sentences: list[_Sentence], section: str, used: set[int]) -> list[_Sen
         if sentence.section == section:
             score = 3 + _cue_score(sentence.text, section) + _length_score(sentence.text)
         elif sentence.section in (None, "overview"):
-            guessed, cue = _classify(sentence.text)
+            guessed, sure = _guess(sentence.text)
             if guessed != section:
                 continue
-            score = cue + _length_score(sentence.text)
+            score = sure + _length_score(sentence.text)
         else:
             continue
         candidates.append((score, sentence))

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Train the offline engine's section model (src/trendsum/engines/sections_model.json) from labelled real text.
+
+    .venv/bin/python scripts/train_sections.py [--data ../shared/data/real-case-studies] [--out PATH]
+
+Labelled sentences come from three public sources (see their SOURCES.md); each is optional, so a small fixture
+with the same layout trains too:
+- `us-federal-ai-inventory-2025/*.csv`: one row per use case; `problem_solved` is a challenge, `system_outputs`
+  the approach, `benefits` the outcomes.
+- `18f/*.md`: project pages; the untitled intro is context and challenge, then `### Approach`, `### Outcomes`.
+- `land-registry-llc/*` (ODT, or any format trendsum reads): "Top 10 lessons", "Advice for other local
+  authorities" are lessons; "Resolving issues" and the sub-headings under it mix challenges and approach.
+
+Held out by document and by agency, never by sentence (a sentence's neighbours would leak its wording): per source,
+groups in the order of a hash of their name until a quarter of its sentences. The shipped model is trained on the
+rest only, so `bench/bench_sections.py` can measure that very file on text it has never seen. The output is a pure
+function of the input files: same inputs, same bytes.
+
+The model is a class-balanced multinomial logistic regression over the distinct words and word pairs of a sentence
+(`trendsum.engines.sections.features`), fitted by seeded stochastic gradient descent in plain Python (no numpy, so
+the bytes do not depend on a BLAS), its vocabulary pruned to the features that move predictions most, and a
+temperature for its probabilities fitted on a second, inner hold-out of the training groups. (A naive Bayes model
+scored about the same on held-out inventory rows but put most of Land Registry's "Resolving issues" in lessons,
+the only section it had seen their vocabulary in.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import math
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trendsum.domain.sentences import segment
+from trendsum.engines import offline, sections
+from trendsum.errors import IngestError
+from trendsum.ingest.case import read_case
+from trendsum.ingest.sources import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "real-case-studies"
+DEFAULT_OUT = ROOT / "src" / "trendsum" / "engines" / sections.MODEL_FILE
+
+INVENTORY_COLUMNS = {"problem_solved": "challenges", "system_outputs": "approach", "benefits": "outcomes"}
+HELD_OUT = 0.25  # share of each source's sentences held out for measurement
+SEED = 14  # the order sentences are visited in; fixed, so training is reproducible
+EPOCHS = 6
+RATE = 0.2  # first epoch's learning rate, divided by (1 + epoch) after
+L2 = 3e-4
+MIN_DF = 2  # a feature seen in fewer training sentences than this is noise, and bytes
+MAX_FEATURES = 8000
+SCALE = 100  # weights are stored as integers in hundredths of a nat: small file, no float formatting drift
+TEMPERATURES = tuple(t / 4 for t in range(4, 41))  # 1.0 .. 10.0
+
+# the template code and comments of a web page are not prose of the case (18F testimonials)
+_TEMPLATE = re.compile(r"\{%.*?%\}|<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled sentence."""
+
+    source: str  # inventory | 18f | land-registry
+    group: str  # the unit held out together: an agency, or a document
+    document: str  # the record or file it comes from
+    text: str  # the sentence, verbatim
+    gold: tuple[str, ...]  # the sections its document's structure allows (two where the source mixes them)
+    heading: str | None  # the section the offline engine's own heading rules give it in the headed text
+
+    @property
+    def label(self) -> str | None:
+        """The one section its source names; None where it allows two."""
+        return self.gold[0] if len(self.gold) == 1 else None
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """How much this sentence counts for each section in training: split evenly where the source mixes two
+        (Land Registry's "Resolving issues"). Leaving those out would teach the model that every sentence about
+        land charges is a lesson, as lessons would be the only section it saw that vocabulary in."""
+        known = [section for section in self.gold if section in sections.SECTIONS]
+        return {section: 1 / len(known) for section in known}
+
+
+def load(data: Path) -> list[Example]:
+    """Every labelled sentence under `data`, in a fixed order (sources, then files by name, then position)."""
+    examples: list[Example] = []
+    for path in sorted((data / "us-federal-ai-inventory-2025").glob("*.csv")):
+        examples.extend(_inventory(path))
+    for path in sorted((data / "18f").glob("*.md")):
+        examples.extend(_headed(path, "18f", _label_18f))
+    for path in sorted((data / "land-registry-llc").glob("*")):
+        if path.is_file():
+            examples.extend(_headed(path, "land-registry", _label_land_registry))
+    return examples
+
+
+def _inventory(path: Path) -> Iterable[Example]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for column, section in INVENTORY_COLUMNS.items():
+                for sentence in offline.split_sentences(row.get(column) or ""):
+                    agency = row.get("agency") or "?"
+                    yield Example("inventory", agency, row.get("id") or agency, sentence.text, (section,), None)
+
+
+# A heading's label: a section tuple, None for text that is no section of the case (title, contacts, links), or
+# KEEP for a sub-heading that continues the section above it.
+KEEP = ("keep",)
+_Labeller = Callable[[str, bool], tuple[str, ...] | None]
+
+
+def _label_18f(heading: str, first: bool) -> tuple[str, ...] | None:
+    if re.search(r"approach", heading, re.I):
+        return ("approach",)
+    if re.search(r"outcome", heading, re.I):
+        return ("outcomes",)
+    return None
+
+
+def _label_land_registry(heading: str, first: bool) -> tuple[str, ...] | None:
+    if first:
+        return None  # the title ("Key learnings from ...") over the facts table
+    if re.search(r"who was involved|further information|any questions|contact|video|guide|\bact\b|\brules\b|"
+                 r"burdens", heading, re.I):  # fmt: skip
+        return None
+    if re.search(r"lesson|learning|advice", heading, re.I):
+        return ("lessons",)
+    if re.search(r"resolving issues", heading, re.I):
+        return ("challenges", "approach")
+    return KEEP
+
+
+def _headed(path: Path, source: str, labeller: _Labeller) -> Iterable[Example]:
+    try:
+        case = read_case(Source(path, path.stem))
+    except IngestError as exc:
+        print(f"skipped {path.name}: {exc}", file=sys.stderr)
+        return
+    text = _TEMPLATE.sub("", case.text)
+    heading_of = {s.start: s.section for s in offline.split_sentences(text)}
+    # 18F's untitled intro is context and challenge; a Land Registry file opens with its title
+    gold: tuple[str, ...] | None = ("challenges", "overview") if source == "18f" else None
+    first = True
+    for sentence in segment(text):
+        if sentence.heading:
+            label = labeller(sentence.text.lstrip("#").strip(" *_:"), first)
+            first = False
+            gold = gold if label == KEEP else label
+            continue
+        if gold is None or sentence.start not in heading_of:  # not a sentence the engine would consider
+            continue
+        heading = heading_of[sentence.start]
+        named = heading if heading not in (None, "overview") else None
+        yield Example(source, path.name, path.name, sentence.text, gold, named)
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def split(examples: Sequence[Example], salt: str = "held-out-v1") -> tuple[list[Example], list[Example]]:
+    """(train, test): per source, whole groups in hash order go to test until HELD_OUT of its sentences."""
+    test_groups: set[tuple[str, str]] = set()
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
+    for example in examples:
+        by_source[example.source][example.group] += 1
+    for source, groups in sorted(by_source.items()):
+        target, taken = HELD_OUT * sum(groups.values()), 0
+        for group in sorted(groups, key=lambda g: _hash(salt, source, g)):
+            if taken >= target or len(groups) - len([s for s, _ in test_groups if s == source]) <= 1:
+                break
+            test_groups.add((source, group))
+            taken += groups[group]
+    train = [e for e in examples if (e.source, e.group) not in test_groups]
+    test = [e for e in examples if (e.source, e.group) in test_groups]
+    return train, test
+
+
+def train(examples: Sequence[Example]) -> dict[str, object]:
+    """The model as the JSON-ready dictionary `sections.parse_model` reads."""
+    bias, weights = _logistic(examples)
+    inner_train, inner_test = split(examples, salt="calibration-v1")
+    temperature = 1.0
+    if inner_test and inner_train:
+        inner = _logistic(inner_train)
+        temperature = _fit_temperature(inner, [e for e in inner_test if e.label in sections.SECTIONS])
+    return {
+        "format": sections.FORMAT,
+        "tokenizer": sections.TOKENIZER,
+        "classes": list(sections.SECTIONS),
+        "scale": SCALE,
+        "bias": bias,
+        "temperature": temperature,
+        "weights": weights,
+        "trained_on": _describe(examples),
+    }
+
+
+def _logistic(examples: Sequence[Example]) -> tuple[list[int], dict[str, list[int]]]:
+    """(bias, weights) of a multinomial logistic regression, by seeded stochastic gradient descent.
+
+    Discriminative on purpose: words that belong to one source rather than one section ("charges", "migration"
+    in every Land Registry sentence, "AI" in every inventory row) get little weight, because they appear under
+    several sections of their source; a naive Bayes model gave them to whichever section it had seen most of there.
+    Each class carries the same total weight, so lessons (one source, a few hundred sentences) is not drowned."""
+    classes = sections.SECTIONS
+    rows = [(sections.features(e.text), e.shares) for e in examples if e.shares]
+    df: Counter[str] = Counter()
+    mass: Counter[str] = Counter()
+    for feats, shares in rows:
+        df.update(feats)
+        mass.update(shares)
+    vocab = {f for f, n in df.items() if n >= MIN_DF}
+    data = []
+    for feats, shares in rows:
+        target = [shares.get(c, 0.0) for c in classes]
+        weight = sum(share * len(rows) / (len(classes) * mass[c]) for c, share in shares.items())
+        data.append(([f for f in feats if f in vocab], target, weight))
+    weights: dict[str, list[float]] = {f: [0.0] * len(classes) for f in sorted(vocab)}
+    bias = [0.0] * len(classes)
+    rng = random.Random(SEED)
+    order = list(range(len(data)))
+    for epoch in range(EPOCHS):
+        rng.shuffle(order)
+        rate = RATE / (1 + epoch)
+        for index in order:
+            feats, target, weight = data[index]
+            logits = list(bias)
+            for feature in feats:
+                for k, w in enumerate(weights[feature]):
+                    logits[k] += w
+            top = max(logits)
+            exps = [math.exp(z - top) for z in logits]
+            norm = sum(exps)
+            step = [rate * weight * (e / norm - t) for e, t in zip(exps, target, strict=True)]
+            for k in range(len(classes)):
+                bias[k] -= step[k]
+            for feature in feats:
+                row = weights[feature]
+                for k in range(len(classes)):
+                    row[k] -= step[k] + rate * L2 * row[k]
+    # keep the features that move predictions most over the sentences that have them
+    ranked = sorted(weights, key=lambda f: (-(df[f] * (max(weights[f]) - min(weights[f]))), f))[:MAX_FEATURES]
+    stored = {f: [round(w * SCALE) for w in weights[f]] for f in ranked}
+    return [round(b * SCALE) for b in bias], {f: row for f, row in sorted(stored.items()) if any(row)}
+
+
+def _log_scores(model: tuple[list[int], dict[str, list[int]]], feats: list[str]) -> list[float]:
+    totals = [b / SCALE for b in model[0]]
+    weights = model[1]
+    for feature in feats:
+        row = weights.get(feature)
+        if row:
+            for index, weight in enumerate(row):
+                totals[index] += weight / SCALE
+    return totals
+
+
+def _fit_temperature(model: tuple[list[int], dict[str, list[int]]], held: Sequence[Example]) -> float:
+    scored = [(sections.SECTIONS.index(e.label or ""), _log_scores(model, sections.features(e.text))) for e in held]
+
+    def loss(t: float) -> float:
+        total = 0.0
+        for gold, logs in scored:
+            top = max(logs)
+            norm = math.log(sum(math.exp((x - top) / t) for x in logs))
+            total -= (logs[gold] - top) / t - norm
+        return total / len(scored)
+
+    return min(TEMPERATURES, key=lambda t: (round(loss(t), 9), t))
+
+
+def _describe(examples: Sequence[Example]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for example in examples:
+        for section, share in example.shares.items():
+            counts[f"{example.source}:{section}"] += share
+    return {key: round(value) for key, value in sorted(counts.items())}
+
+
+def dump(model: dict[str, object]) -> str:
+    return json.dumps(model, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def accuracy(examples: Sequence[Example], guess: Callable[[Example], str | None]) -> tuple[float, int]:
+    """Share of sentences whose guessed section is one their source allows (no guess counts as overview)."""
+    if not examples:
+        return float("nan"), 0
+    right = sum(1 for e in examples if (guess(e) or "overview") in e.gold)
+    return right / len(examples), len(examples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the real-case-studies folder")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the model")
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        parser.error(f"{args.data} is not a folder; pass --data with the real-case-studies folder")
+    examples = load(args.data)
+    train_set, test_set = split(examples)
+    if not any(e.shares for e in train_set):
+        parser.error(f"no labelled sentences found under {args.data}")
+    model = train(train_set)
+    args.out.write_text(dump(model), encoding="utf-8")
+    bias, weights = model["bias"], model["weights"]
+    assert isinstance(weights, dict) and isinstance(bias, list)
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(weights):,} features, "
+          f"temperature {model['temperature']}); trained on {sum(1 for e in train_set if e.shares):,} sentences, "
+          f"held out {len(test_set):,} in {len({(e.source, e.group) for e in test_set})} groups")  # fmt: skip
+
+    def by_model(example: Example) -> str | None:
+        logs = _log_scores((bias, weights), sections.features(example.text))
+        return max(zip(logs, sections.SECTIONS, strict=True))[1]
+
+    def by_cues(example: Example) -> str | None:
+        return offline._classify(example.text)[0]
+
+    for source in sorted({e.source for e in test_set}):
+        held = [e for e in test_set if e.source == source]
+        model_acc, n = accuracy(held, by_model)
+        cue_acc, _ = accuracy(held, by_cues)
+        print(f"held-out {source:14} {n:6,} sentences, plain prose: model {model_acc:.3f}, cue phrases {cue_acc:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
