@@ -182,3 +182,15 @@ def test_force_brings_a_corrected_grounding_to_records_whose_text_is_the_same(
     assert run("summarise", str(cases), "--force").exit_code == 0
     points, version = grounded()["tayside-blue-badges"]
     assert points > 0 and version == 2
+
+
+def test_records_can_be_saved_inside_a_transaction_the_caller_holds(db: Path) -> None:
+    """A caller filling a queue in one transaction (an import, bench/bench_serve.py) saves records and their source
+    texts in it: all or nothing."""
+    from test_list_and_review_screen import add_record
+
+    with Store(db) as store:
+        with store.transaction():
+            for n in range(3):
+                add_record(store, f"case-{n}", f"Case {n}")
+        assert [row.id for row in store.rows()] == ["case-0", "case-1", "case-2"]

@@ -152,7 +152,7 @@ class Store(Database):
             return confirm_if_current_says(db, RECORD, record_id, {}, cache_key, sha256)
 
         note = f"{provenance.engine} {provenance.model}; {grounding.supported}/{grounding.total} points grounded"
-        with self.transaction():
+        with self.transaction() if not self.db.in_transaction else _joined(self.db):  # one with the caller's
             if source_text is not None and provenance.text_sha256 is not None:
                 self.db.execute("INSERT OR IGNORE INTO source_texts (sha256, text, stored_at) VALUES (?, ?, ?)",
                                 (provenance.text_sha256, source_text, now().isoformat()))  # fmt: skip
