@@ -229,3 +229,29 @@ def test_a_sentence_id_must_be_a_json_integer() -> None:
         summary, problems = parse_answer(json.dumps({**answer, "overview": {"text": "A pilot.", "evidence": [fake]}}),
                                          SENTENCES, shown)  # fmt: skip
         assert summary is None and problems, fake
+
+
+def test_a_point_that_only_names_an_invented_body_is_unsupported() -> None:
+    """What SmolLM2 wrote for every section of a case: "Council and Government", citing real sentences, with
+    "Council and Government" as the organisation too. Naming is not saying, and an organisation the source does
+    not name cannot vouch for a point."""
+    from trendsum.domain import grounding
+    from trendsum.domain.models import CaseSummary
+
+    source = ("Conwy County Borough Council, in north Wales, employs around 4,500 staff.\n"
+              "In 2023 its ICT team ran a year-long programme against phishing emails.\n")  # fmt: skip
+    cited = [source.split("\n")[0]]
+    summary = CaseSummary(
+        title="Phishing resilience", organisation="Council and Government", nation="Wales", year=2023,
+        trend="cyber security", ai_application=None,
+        overview={"text": "Council and Government", "evidence": cited},
+        challenges=[{"text": "Council and Government staff were phished by Acme Government.", "evidence": cited}],
+        approach=[], outcomes=[], unintended_consequences=[], lessons=[],
+    )  # fmt: skip
+    checked = grounding.check(summary, source)
+    assert checked.points["overview"].unsupported  # the invented body is no detail to vouch for its name
+    assert any("Government" in why for why in checked.points["challenges[0]"].unsupported)
+    # with the body the source does name, the bare name still says nothing
+    named = summary.model_copy(update={"organisation": "Conwy County Borough Council",
+                                       "overview": summary.overview.model_copy(update={"text": "Conwy County Borough Council"})})
+    assert "says nothing" in grounding.check(named, source).points["overview"].unsupported[0]

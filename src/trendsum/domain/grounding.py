@@ -150,7 +150,7 @@ def check(summary: CaseSummary, source_text: str, language: str = "en") -> Groun
     as a quote), and does its evidence back what the point says (`support`). `language` is the summary's: points
     written in another language than English are taken as translated from their evidence (`support.problems`)."""
     source = prepare(source_text)
-    names = _names(summary)
+    names = _names(summary, source.text)
     points: dict[str, PointCheck] = {}
     for path, point in summary.points():
         problems = [(item.text, why) for item in point.evidence
@@ -177,9 +177,15 @@ def with_support(summary: CaseSummary, checked: Grounding, language: str = "en")
     return Grounding(points=points, support_checked=True)
 
 
-def _names(summary: CaseSummary) -> list[str]:
-    """The record's details a proper name in a point may come from instead of its evidence."""
-    return [name for name in (summary.organisation, summary.nation, summary.title) if name]
+def _names(summary: CaseSummary, source: str | None = None) -> list[str]:
+    """The record's details a proper name in a point may come from instead of its evidence. With the (prepared)
+    source, the organisation counts only if the source names it: else a model could invent a body ("Council and
+    Government", SmolLM2 wrote) and then name it in every point. The nation may be inferred (Fife is in
+    Scotland) and the title is the record's own."""
+    organisation = summary.organisation
+    if organisation and source is not None and normalise(organisation) not in source:
+        organisation = None
+    return [name for name in (organisation, summary.nation, summary.title) if name]
 
 
 def evidence_problem(item: Evidence, source_text: str, source: SourceText) -> str | None:

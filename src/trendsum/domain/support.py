@@ -95,7 +95,11 @@ LOOP_REPEATS = 3
 # Kept small on purpose, see above: every word here is one a swapped name could hide behind.
 NAME_STOP_WORDS = frozenset("i monday tuesday wednesday thursday friday saturday sunday".split())
 
-SAYS_NOTHING = "says nothing: the point has no words of its own"
+SAYS_NOTHING = "says nothing: the point has no words of its own beyond the record's details"
+# A point needs this many content words beyond its record's details: "Council and Government" (SmolLM2's
+# overview, challenge and lesson alike) named the body and said nothing, and its one word was in any evidence.
+MIN_OWN_WORDS = 2
+MAX_NAME_WORDS = 5  # "Conwy County Borough Council": a detail longer than this is a title, not a name
 CITES_NOTHING = "cites nothing"
 
 _TRANSLATE = str.maketrans(
@@ -193,6 +197,8 @@ def problems(
     text = _fold(text)
     joined = _fold("\n".join(evidence))
     details = [_fold(n) for n in names if n and n.strip()]
+    if len(_own_words(text, details)) < MIN_OWN_WORDS:  # "Fife Council": a name is not a point, however cited
+        return [SAYS_NOTHING]
     reasons: list[str] = []
     loop = _loop(text, joined)
     if loop:
@@ -224,6 +230,13 @@ def overlap(text: str, evidence: Sequence[str], names: Iterable[str | None] = ()
     neutral = {_stem(w) for name in names if name for w in _WORD.findall(_fold(name))} - known
     words = [w for w in _WORD.findall(_fold(text)) if _content(w) and _stem(w) not in neutral]
     return sum(1 for w in words if _stem(w) in known or _spelled_out(w, said)), len(words)
+
+
+def _own_words(text: str, details: Sequence[str]) -> list[str]:
+    """The point's content words that are not words of the names among the record's details (a body, a nation:
+    a few words; a title says what the case is about, and a point may say it too)."""
+    named = {_stem(w) for name in details if len(words := _WORD.findall(name)) <= MAX_NAME_WORDS for w in words}
+    return [w for w in _WORD.findall(text) if _content(w) and _stem(w) not in named]
 
 
 def _fold(text: str) -> str:
