@@ -127,7 +127,8 @@ def record_view(record: Record, *, show_evidence: bool = True) -> RenderableType
     head.append(f"  v{record.version}  ")
     head.append(str(record.status), style=STATUS_STYLE[record.status])
     if record.status == Status.STALE and record.approved_version:
-        head.append(f" (version {record.approved_version} was approved; the source or prompt changed since)")
+        head.append(f" (version {record.approved_version} was approved; its source, prompt, model or the engine's "
+                    "rules changed since: `trendsum history` shows what changed)")
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="dim")
     meta.add_column(overflow="fold")  # a long name wraps whole: never cut
@@ -220,7 +221,8 @@ def history_view(events: Sequence[ReviewEvent]) -> Table:
 def run_summary(report: RunReport, engine: str, model: str) -> RenderableType:
     title = Text("summarise: ").append_text(engine_label(engine, model if engine != "offline" else None))
     counts = Table(title=title, title_justify="left")
-    results = ["new", "updated", "unchanged", "failed"] + [r for r in ("skipped", "duplicate") if report.count(r)]
+    optional = ("skipped", "duplicate", "not a case study")
+    results = ["new", "updated", "unchanged", "failed"] + [r for r in optional if report.count(r)]
     for column in results:
         counts.add_column(column, justify="right")
     counts.add_row(*(str(report.count(result)) for result in results))
@@ -228,7 +230,7 @@ def run_summary(report: RunReport, engine: str, model: str) -> RenderableType:
     prompt_tokens, completion_tokens = report.tokens
     if prompt_tokens or completion_tokens:
         parts.append(Text(f"tokens: {prompt_tokens:,} prompt + {completion_tokens:,} completion"))
-    problems = [o for o in report.outcomes if o.result in ("failed", "skipped") or o.warnings]
+    problems = [o for o in report.outcomes if o.result in ("failed", "skipped", "not a case study") or o.warnings]
     if problems:
         table = Table(title="needs attention", title_justify="left")
         table.add_column("file", overflow="fold")  # a user must see which file, however long its path
@@ -252,6 +254,8 @@ def shown_path(path: str) -> str:
 def outcome_line(outcome: CaseOutcome) -> Text:
     if outcome.result == "failed":
         return Text.assemble(("failed  ", "red"), literal(f"{outcome.path}: {outcome.reason}"))
+    if outcome.result == "not a case study":  # the reason says so
+        return Text.assemble(("set aside ", "yellow"), literal(f"{outcome.path}: {outcome.reason}"))
     grounded = f" ({outcome.grounded}/{outcome.points} grounded)" if outcome.points else ""
     return literal(f"{outcome.result:<9} {outcome.case_id}{grounded}")
 

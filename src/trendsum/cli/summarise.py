@@ -14,7 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .. import engines, ingest, prompts
 from ..config import Settings
 from ..errors import ConfigError
-from ..pipeline.summarise import DUPLICATE, FAILED, SKIPPED, UNCHANGED, Budget, CaseOutcome, RunOptions, summarise_all
+from ..pipeline.summarise import (
+    DUPLICATE,
+    FAILED,
+    NOT_A_CASE,
+    SKIPPED,
+    UNCHANGED,
+    Budget,
+    CaseOutcome,
+    RunOptions,
+    summarise_all,
+)
 from .common import (
     EXIT_FAILURES,
     EXIT_INTERRUPTED,
@@ -73,7 +83,9 @@ def summarise_command(
 
     Reads .txt, .md, .html, .docx, .odt and .pdf (text layer). Unchanged files already summarised with the
     same engine, model and prompt are skipped without a call; identical files are summarised once.
-    Exit code 0 when every file was summarised or unchanged, 1 when some failed (listed at the end).
+    A file that is a data dictionary, a form, a list of links or a table dump is not summarised: the summary lists
+    it as "not a case study", with why.
+    Exit code 0 when every file was summarised or unchanged, 1 when some were not (listed at the end).
 
     Example: `trendsum summarise inputs/`, or `pbpaste | trendsum summarise -`
     """
@@ -89,7 +101,7 @@ def summarise_command(
     if not sources:
         app.err.print("No case-study files found.")
         raise typer.Exit(EXIT_FAILURES)
-    counts = {"done": 0, "cached": 0, "failed": 0, "tokens": 0}
+    counts = {"done": 0, "cached": 0, "failed": 0, NOT_A_CASE: 0, "tokens": 0}
     with app.store(create=True) as store, Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -116,14 +128,15 @@ def summarise_command(
         task = progress.add_task("summarising", total=len(sources), status="")
 
         def advance(outcome: CaseOutcome) -> None:
-            key = {FAILED: "failed", SKIPPED: "failed", UNCHANGED: "cached", DUPLICATE: "cached"}.get(
-                outcome.result, "done"
-            )
+            key = {FAILED: "failed", SKIPPED: "failed", UNCHANGED: "cached", DUPLICATE: "cached",
+                   NOT_A_CASE: NOT_A_CASE}.get(outcome.result, "done")  # fmt: skip
             if outcome.result == UNCHANGED and outcome.attempts:  # asked, and it said nothing new: not a cache hit
                 key = "done"
             counts[key] += 1
             counts["tokens"] += outcome.prompt_tokens + outcome.completion_tokens
             status = f"done {counts['done']} · cached {counts['cached']} · failed {counts['failed']}"
+            if counts[NOT_A_CASE]:
+                status += f" · {NOT_A_CASE} {counts[NOT_A_CASE]}"
             if counts["tokens"]:
                 status += f" · {counts['tokens']:,} tokens"
             progress.update(task, advance=1, status=status)

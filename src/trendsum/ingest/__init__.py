@@ -19,11 +19,12 @@ from .instructions import instruction_like
 from .readers import DEFAULT_MAX_BYTES, KINDS, SUPPORTED_SUFFIXES, Reader, Reading, register, registered, unregister
 from .readers import sniff as _sniff_reader
 from .sources import STDIN, STDIN_PATH, Source, content_groups, discover, real_path, slug, stdin_source, storable
+from .verdict import not_a_case_study
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "KINDS", "STDIN", "STDIN_PATH", "SUPPORTED_SUFFIXES", "Reader", "Reading", "Source", "clean",
-    "content_groups", "decode", "discover", "instruction_like", "parse_text", "read_case", "real_path", "register",
-    "registered", "slug", "sniff", "stdin_source", "storable", "unregister",
+    "content_groups", "decode", "discover", "instruction_like", "not_a_case_study", "parse_text", "read_case",
+    "real_path", "register", "registered", "slug", "sniff", "stdin_source", "storable", "unregister",
 ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from ..domain.models import SCHEMA_VERSION, CaseStudy, CaseSummary, Grounding, P
 from ..domain.sentences import Sentence, numbered, segment
 from ..engines.base import Engine, EngineReply, GenerationRequest
 from ..errors import FatalEngineError, IngestError, QueueError, SummaryFailed, UsageError
-from ..ingest import Source, content_groups, instruction_like, read_case
+from ..ingest import Source, content_groups, instruction_like, not_a_case_study, read_case
 from ..prompts import Prompt
 from ..queue.identity import assign_ids
 from ..queue.store import Store, now
@@ -29,6 +29,8 @@ from .structured import CallStats, parse_model, validated_call
 
 NEW, UPDATED, UNCHANGED, FAILED, SKIPPED = "new", "updated", "unchanged", "failed", "skipped"
 DUPLICATE = "duplicate"  # same bytes as another source in the run: summarised once, under the other's id
+# A data dictionary, form, list of links or table dump (ingest.verdict): not summarised, kept with the failures
+NOT_A_CASE = "not a case study"
 
 
 @dataclass
@@ -63,7 +65,7 @@ class RunOptions:
 class CaseOutcome:
     path: str
     case_id: str
-    result: str  # new, updated, unchanged, failed
+    result: str  # new, updated, unchanged, failed, skipped, duplicate, not a case study
     version: int | None = None
     status: Status | None = None
     reason: str | None = None
@@ -75,6 +77,9 @@ class CaseOutcome:
     warnings: tuple[str, ...] = ()
 
 
+NOT_SUMMARISED = (FAILED, NOT_A_CASE, SKIPPED)
+
+
 @dataclass
 class RunReport:
     outcomes: list[CaseOutcome] = field(default_factory=list)
@@ -84,8 +89,9 @@ class RunReport:
 
     @property
     def failed(self) -> list[CaseOutcome]:
-        """Cases not summarised: failed, or never started because the cost limit was reached."""
-        return [o for o in self.outcomes if o.result in (FAILED, SKIPPED)]
+        """Cases not summarised: failed, judged not a case study, or never started because the cost limit was
+        reached."""
+        return [o for o in self.outcomes if o.result in NOT_SUMMARISED]
 
     @property
     def tokens(self) -> tuple[int, int]:
@@ -188,8 +194,9 @@ def _duplicates(
 
 def _duplicate_outcome(copy: Source, primary: Source, report: RunReport) -> CaseOutcome:
     first = next((o for o in report.outcomes if o.case_id == primary.case_id), None)
-    if first is not None and first.result in (FAILED, SKIPPED):
-        reason = f"same content as {primary.path}, which {first.result}: {first.reason}"
+    if first is not None and first.result in NOT_SUMMARISED:
+        said = first.reason if first.result == NOT_A_CASE else f"which {first.result}: {first.reason}"
+        reason = f"same content as {primary.path}, {said}"
         return CaseOutcome(str(copy.path), copy.case_id, first.result, reason=reason)
     note = f"duplicate of {primary.case_id} ({primary.path}): same content, summarised once"
     return CaseOutcome(str(copy.path), copy.case_id, DUPLICATE, warnings=(note,))
@@ -224,6 +231,12 @@ async def _summarise_one(
     except IngestError as exc:
         store.add_failure(source.case_id, path, exc.reason, 0, None)
         return CaseOutcome(path, source.case_id, FAILED, reason=exc.reason)
+    # before the cache, so a file summarised by an older trendsum is judged the same way on every run
+    verdict = not_a_case_study(case.text)
+    if verdict is not None:
+        reason = f"{NOT_A_CASE}: {verdict}"
+        store.add_failure(case.case_id, path, reason, 0, None)
+        return CaseOutcome(path, case.case_id, NOT_A_CASE, reason=reason, warnings=case.warnings)
     prompt_name, prompt_hash = engine.prompt_identity(prompt)
     key = cache_key(case, engine, prompt_hash, options.language)
     if not options.force and store.has_version(case.case_id, key, case.sha256):
