@@ -179,3 +179,15 @@ def test_spans_round_trip_ids_are_dense_and_the_result_is_deterministic(joined: 
         paragraphs = [s.paragraph for s in sentences]
         assert paragraphs == sorted(paragraphs) and set(paragraphs) == set(range(len(set(paragraphs))))
         assert segment(text) == sentences
+
+
+def test_text_without_sentence_ends_is_cut_into_bounded_pieces_at_spaces() -> None:
+    """A 2 MB line of words must not become one 2 MB point, prompt line or highlight."""
+    from trendsum.domain.sentences import MAX_SENTENCE_CHARS
+
+    text = "Intro sentence here.\n\n" + " ".join(f"word{n}" for n in range(50_000)) + "\n"
+    sentences = segment(text)
+    assert len(sentences) > 200 and all(len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+    assert all(text[s.start : s.end] == s.text and not s.text[0].isspace() for s in sentences)
+    assert " ".join(s.text for s in sentences[1:]) == text.split("\n\n")[1].strip()  # nothing lost, no word cut
+    assert [s.id for s in sentences] == list(range(1, len(sentences) + 1))

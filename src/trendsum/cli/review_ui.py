@@ -372,8 +372,8 @@ def edit_messages(outcome: review.EditOutcome, reviewer: str) -> list[tuple[str,
     grounded = outcome.grounding
     lines: list[tuple[str, str | None]] = [(
         f"Saved as version {outcome.saved.version} by {printable(reviewer)} ({outcome.saved.status}): "
-        f"{grounded.supported}/{grounded.total} points grounded in the source.",
-        None if grounded.supported == grounded.total else "bold red",
+        f"{grounded.summary_line()}.",
+        None if grounded.sound == grounded.total else "bold red",
     )]  # fmt: skip
     if outcome.source_problem:
         lines.append((f"{printable(outcome.source_problem)} The quotes could not be checked again: new or changed "

@@ -87,13 +87,36 @@ def segment(text: str) -> tuple[Sentence, ...]:
     paragraph = 0
     for start, end, kind in blocks:
         spans = [(start, end)] if kind in ("heading", "row") else _split(text, start, end)
-        kept = [(s, e) for s, e in spans if _has_word(text, s, e)]
+        kept = [piece for s, e in spans if _has_word(text, s, e) for piece in _bounded(text, s, e)]
         if not kept:
             continue
         for s, e in kept:
             sentences.append(Sentence(len(sentences) + 1, s, e, text[s:e], paragraph, kind == "heading"))
         paragraph += 1
     return tuple(sentences)
+
+
+# A "sentence" longer than this is text without sentence ends (a 2 MB line of words, a table flattened to one
+# line): it is cut at the last space before the limit, so no point, prompt line or highlight is a megabyte.
+MAX_SENTENCE_CHARS = 1_000
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) cut into pieces of at most MAX_SENTENCE_CHARS, at spaces where there are any."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append((start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
+    return [(s, e) for s, e in pieces if _has_word(text, s, e)]
 
 
 def numbered(sentences: Sequence[Sentence]) -> str:
