@@ -39,7 +39,8 @@ def open_zip(raw: bytes, shown: str, what: str, *, max_bytes: int, parts: set[st
                                  "current format and try again")  # fmt: skip
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    # NotImplementedError: a directory entry claiming a zip version this Python cannot read ("zip file version 6.4")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise IngestError(shown, f"is not {what} file: it is damaged or not a zip archive ({exc})") from None
     members = archive.infolist()
     if len(members) > MAX_ZIP_ENTRIES:
