@@ -299,3 +299,87 @@ def test_changing_the_segmenter_changes_the_offline_rules_hash(monkeypatch: pyte
         assert offline.rules_hash() != before
     finally:
         offline.rules_hash.cache_clear()
+
+
+# Defect classes found on real documents (issue 14). Each fixture under tests/data/offline/ was written for its test,
+# in the shape of the page that showed the defect (an 18F project page; a Land Registry case study).
+OFFLINE_DATA = Path(__file__).parent / "data" / "offline"
+
+
+def _fixture(name: str) -> CaseSummary:
+    path = OFFLINE_DATA / name
+    return summarise_case(parse_text(path.read_text(encoding="utf-8"), Source(path, path.stem), sha256="0" * 64))
+
+
+def test_website_template_code_and_testimonials_are_not_points() -> None:
+    summary = _fixture("website-template.md")
+    quotes = all_quotes(summary)
+    assert not any(mark in quote for quote in quotes for mark in ("{%", "%}", "{{", "<!--", "quote:", "attribution"))
+    assert not any("changed our whole culture" in quote for quote in quotes)  # the quote inside the template block
+    # a quotation with its speaker is one person's praise, not an outcome the case reports
+    assert [p.text for p in summary.outcomes] == ["The average time to a decision fell from six weeks to four days."]
+
+
+def test_a_list_under_a_top_10_heading_gives_ten_points_not_four() -> None:
+    summary = _fixture("lessons-list.md")
+    assert len(summary.lessons) == 10
+    assert summary.lessons[0].text == "Agree the scope of the data with the supplier before any scanning starts."
+    assert summary.lessons[-1].text == "Allow time for the long exchanges that complex data issues need."
+
+
+def test_an_unnumbered_list_under_a_heading_gives_a_point_per_item_up_to_ten() -> None:
+    items = "".join(f"- Step {n} of the rollout trained another group of {n * 10} housing officers.\n"
+                    for n in range(1, 13))  # fmt: skip
+    summary = summarise_case(case_of(f"# Rollout\n\nThe council rolled out new tablets to housing officers.\n\n"
+                                     f"## What we did\n\n{items}"))  # fmt: skip
+    assert len(summary.approach) == offline.MAX_LIST_POINTS
+
+
+def test_list_numbers_headings_lead_ins_and_cut_off_references_are_not_points() -> None:
+    summary = _fixture("advice-list.md")
+    assert [p.text for p in summary.lessons] == [  # "1.Bring ...": the number, its space forgotten, is layout
+        "Bring the records team and the IT team together in the first week of the project.",
+        "Keep the delivery plan in one shared place so that every team works from the same version.",
+        "Ask the programme team for the lessons library from councils that migrated before you.",
+    ]  # and not "This will help ..." or "These are ...", which refer to what is not there, nor "..., including:"
+    assert not summary.overview.text.startswith("Top 5")
+    for _, point in summary.points():
+        assert all(quote in (OFFLINE_DATA / "advice-list.md").read_text(encoding="utf-8") for quote in point.quotes)
+
+
+def test_a_sentence_that_refers_back_is_a_point_with_the_sentence_it_refers_to() -> None:
+    text = ("# Agency staff\n\n## Lessons learnt\n\n"
+            "Resourcing the project properly matters a great deal. This can include offering overtime to experienced "
+            "staff.\n\nThis will help the supplier price the work and avoid surprises later on.\n")  # fmt: skip
+    summary = summarise_case(case_of(text))
+    assert [p.quotes for p in summary.lessons] == [
+        ["Resourcing the project properly matters a great deal.",
+         "This can include offering overtime to experienced staff."],
+    ]  # fmt: skip  # and "This will help ..." opening a paragraph, with nothing before it to refer to, is left out
+
+
+def test_a_resolving_issues_section_gives_challenges_approach_and_outcomes_and_the_overview_is_not_a_lesson() -> None:
+    summary = _fixture("resolving-issues.md")
+    assert [p.text for p in summary.challenges] == [
+        "Around a third of the charges had only a point on the map instead of the full extent of the land affected.",
+        "Older charges used free-text descriptions that did not match any of the categories the new register requires.",
+    ]
+    assert [p.text[:40] for p in summary.approach] == [
+        "The programme team drew candidate polygo",
+        "We wrote a business rule that mapped eac",
+    ]
+    assert [p.text[:40] for p in summary.outcomes] == ["As a result, the number of charges witho"]
+    lessons = {quote for point in summary.lessons for quote in point.quotes}
+    assert summary.overview.quotes and not lessons & set(summary.overview.quotes)
+    assert not any("Whitlock" in quote for quote in all_quotes(summary))  # "Who was involved?" is not content
+
+
+@pytest.mark.parametrize(
+    "law",
+    ["the DATA Act of 2014", "the Digital Accountability and Transparency Act (DATA Act) of 2014"],
+)
+def test_a_law_named_with_of_and_a_year_does_not_date_the_work(law: str) -> None:
+    text = f"# Spending data\n\nCongress passed {law} so the public can follow federal money.\n" \
+           "The team shipped in 2017.\n"  # fmt: skip
+    assert summarise_case(case_of(text)).year == 2017
+    assert summarise_case(case_of(text.replace("The team shipped in 2017.\n", ""))).year is None

@@ -151,8 +151,9 @@ def record_view(record: Record, *, show_evidence: bool = True) -> RenderableType
     sections += [(name, getattr(s, name)) for name in SECTIONS]
     for name, points in sections:
         parts.append(Text(f"\n{SECTION_TITLES[name]}", style="bold"))
-        if not points:
-            parts.append(Text("  (nothing in the source)", style="dim"))
+        if not points:  # an engine not finding a section is no proof the source says nothing of it
+            found_by = "the offline engine" if p.engine == "offline" else "the engine" if record.author == "engine" else ""
+            parts.append(Text(f"  (nothing found{' by ' + found_by if found_by else ''})", style="dim"))
         for i, point in enumerate(points):
             path = name if name in ("overview", "ai_application") else f"{name}[{i}]"
             parts.append(_point_view(point, record.grounding.points.get(path), show_evidence))

@@ -31,13 +31,22 @@ from .base import EngineReply, GenerationRequest
 
 RULES_NAME = "offline-rules-v1"
 MAX_POINTS = 4
+# A section whose heading announces a number ("Top 10 lessons") or has a list under it yields up to that many points
+# ("Top 10 key learnings" giving 4 lessons drops most of what the author chose to list), bounded so that a long
+# list does not turn the summary into a copy of the document.
+MAX_LIST_POINTS = 10
 OVERVIEW_SENTENCES = 2
 
 # Heading words by section, checked in this order ("Unintended consequences" is not an outcome heading).
 _HEADING_SECTIONS: list[tuple[str, str]] = [
+    # "Resolving issues", "Overcoming challenges": the section tells what went wrong and what was done about it, so
+    # each sentence is placed by what it says (see _mixed), never all in challenges
+    ("mixed", r"\b(?:resolv|overc[oa]m|tackl|solv|address|deal(?:t|ing)? with|fix)\w*\b.*\b(?:issues?|challenges?|"
+              r"problems?|barriers?|obstacles?|difficult\w*)\b"),
     ("unintended_consequences", r"unintended|unexpected|unforeseen|side[- ]effect|consequence"),
     ("lessons", r"lesson|learn|advice|recommendation|tips?\b|takeaway|reflection|differently"),
-    ("skip", r"next step|what'?s next|future|contact|further information|acknowledg|reference|related|about 18f"),
+    ("skip", r"next step|what'?s next|future|contact|further information|acknowledg|reference|related|about 18f|"
+             r"who was involved|any questions"),
     ("outcomes", r"result|impact|outcome|benefit|what changed|achievement|success|difference|saving|evaluation"),
     ("challenges", r"challenge|problem|issue|the need|\bwhy\b|pain point|situation"),
     ("approach", r"approach|what we did|solution|method|how we|implementation|delivery|the project|response|"
@@ -86,7 +95,8 @@ _FUTURE_YEAR = re.compile(r"\b(?:by|until|before|to|target|targets|through|till|
 # "approximately 2000 entries": a count that looks like a year
 _QUANTITY = re.compile(r"\b(?:approximately|approx\.?|about|over|under|nearly|almost|roughly|more than|fewer than|"
                        r"less than|up to)\s+$", re.I)
-_LAW_YEAR = re.compile(r"\b(?:Act|Acts|Rules|Regulations|Order|Bill|Directive|Code|Measure)(?: \([^)]*\))?\s+$")
+# "DATA Act of 2014", "Transparency Act (DATA Act) of 2014": American laws put an "of" before the year
+_LAW_YEAR = re.compile(r"\b(?:Act|Acts|Rules|Regulations|Order|Bill|Directive|Code|Measure)(?: \([^)]*\))?(?: of)?\s+$")
 _ORG_PATTERNS = [
     re.compile(
         r"\b(?:(?:City|Royal Borough|London Borough|Metropolitan Borough|County Borough|Borough) of )?"
@@ -115,6 +125,12 @@ class _Sentence:
     section: str | None  # section of the heading above it, if it maps to one
     block: int  # paragraph or list item number
     heading: bool = False  # a heading line: it sets the section, and is never a point
+    under: int = -1  # offset of the heading that set `section` (-1: none), so a list is counted under its heading
+    announced: int = 0  # the number that heading announces ("Top 10 lessons"), 0 if none
+    item: bool = False  # its block is an item of a list ("- ", "1. ", or "1.Text" with the space forgotten)
+    template: bool = False  # inside website template code or an HTML comment: layout, never content
+    lead: _Sentence | None = None  # the sentence before it in its block, which an opening "This ..." refers to
+    opens: bool = False  # the first sentence after a heading
 
 
 class OfflineEngine:
@@ -191,8 +207,9 @@ def summarise_case(case: CaseStudy) -> CaseSummary:
     chosen: dict[str, list[_Sentence]] = {}
     used: set[int] = set()  # an opening sentence may be both the overview and a challenge
     for section in ("challenges", "approach", "outcomes", "unintended_consequences", "lessons"):
-        picked = _pick(sentences, section, used)
+        picked = _pick(sentences, section, used, _limit(sentences, section))
         used.update(s.start for s in picked)
+        used.update(s.lead.start for s in picked if s.lead is not None)
         chosen[section] = picked
     return CaseSummary(
         title=case.title,
@@ -207,8 +224,24 @@ def summarise_case(case: CaseStudy) -> CaseSummary:
 
 
 def split_sentences(text: str) -> list[_Sentence]:
-    """Sentences with their offsets, the section their heading implies, and their block."""
-    return [s for s in _all_sentences(text) if not s.heading and _usable(s.text)]
+    """Sentences fit to be points: with their offsets, the section their heading implies, and their block."""
+    found = []
+    for sentence in _all_sentences(text):
+        if sentence.heading or sentence.template or not _usable(sentence.text):
+            continue
+        if _ANAPHOR.match(sentence.text) and sentence.lead is None:
+            continue  # "This can include ..." opening a paragraph: what "this" is was cut off, so it says nothing
+        found.append(sentence)
+    return found
+
+
+# Website template code ("{% include "testimonial.html", quote: ... %}", "{{ page.title }}") and HTML comments, as
+# 18F's Markdown pages carry them: what is inside is layout or a quotation set in a box, never the case's own text.
+_TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|<!--.*?-->", re.S)
+# a list marker before an item's first sentence, on the same line (the segmenter leaves it out of the sentence)
+_ITEM_MARKER = re.compile(r"(?:^|\n)[ \t]*(?:[-*+\u2022\u2013]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,4}\))[ \t]*$")
+_STUCK_NUMBER = re.compile(r"\d{1,3}[.)](?=[A-Z\u2018\u201c\"'])")  # "1.This will help": numbered, space forgotten
+_ANNOUNCED = re.compile(r"\btop (\d{1,2})\b|^\W*(\d{1,2}) \w", re.I)  # "Top 10 lessons", "5 things we learnt"
 
 
 def _all_sentences(text: str) -> list[_Sentence]:
@@ -216,12 +249,33 @@ def _all_sentences(text: str) -> list[_Sentence]:
     found: list[_Sentence] = []
     section: str | None = None
     parent_level = 0  # level of the heading that set `section`; an unnamed sub-heading below it keeps it
+    under, announced = -1, 0
+    template = [(m.start(), m.end()) for m in _TEMPLATE.finditer(text)]
+    previous: _Sentence | None = None
     for sentence in segment(text):
         if sentence.heading:
             level, named = _heading(sentence)
-            if level is not None and (named is not None or level <= parent_level or section is None):
+            if (level is not None and named is None and previous is not None and previous.heading
+                    and previous.start == under and section is not None):
+                # "## Resolving issues" straight followed by "## Spatial data", "## Timescales": a heading with
+                # nothing under it is the parent of the unnamed headings of its level that follow
+                parent_level = level - 1
+            elif level is not None and (named is not None or level <= parent_level or section is None):
                 section, parent_level = named, (level if named is not None else 0)
-        found.append(_Sentence(sentence.text, sentence.start, section, sentence.paragraph, sentence.heading))
+                number = _ANNOUNCED.search(_MD_HEADING.sub(r"\2", sentence.text)) if named else None
+                under, announced = sentence.start, int(number.group(1) or number.group(2)) if number else 0
+        same_block = previous is not None and previous.block == sentence.paragraph and not previous.heading
+        current = _Sentence(
+            sentence.text, sentence.start, section, sentence.paragraph, sentence.heading, under, announced,
+            item=(previous.item if same_block and previous else bool(
+                _ITEM_MARKER.search(text, max(0, sentence.start - 12), sentence.start)
+                or _STUCK_NUMBER.match(sentence.text))),
+            template=any(start < sentence.end and sentence.start < end for start, end in template),
+            lead=previous if same_block and _ANAPHOR.match(sentence.text) else None,
+            opens=previous is not None and previous.heading and not sentence.heading,
+        )  # fmt: skip
+        found.append(current)
+        previous = current
     return found
 
 
@@ -232,6 +286,8 @@ def _heading(sentence: Sentence) -> tuple[int | None, str | None]:
     if markdown is not None:
         return len(markdown.group(1)), _heading_section(markdown.group(2))
     # the segmenter has judged the line a heading (short, alone or before a sentence): only its words matter here
+    if sentence.text.rstrip("*_ ").endswith(":") and len(sentence.text.split()) > 4:
+        return None, None  # "The checks found problems with ..., including:" leads into a list, it heads nothing
     named = _heading_section(sentence.text.strip("*_ ").rstrip(":"))
     return (7, named) if named not in (None, "overview") else (None, None)
 
@@ -243,7 +299,29 @@ def _heading_section(heading: str) -> str | None:
     return None
 
 
-_BOILERPLATE = re.compile(r"\bclick (?:on|here)\b|\bread more\b|\baccept (?:all )?cookies\b|\bsubscribe to\b", re.I)
+# page furniture: links to follow, cookie banners, and "we can put you in touch ... if you have questions"
+_BOILERPLATE = re.compile(r"\bclick (?:on|here)\b|\bread more\b|\baccept (?:all )?cookies\b|\bsubscribe to\b|"
+                          r"\bput you in touch\b|\bask (?:any )?further questions\b", re.I)
+# A sentence that opens by pointing back ("This can include ...", "It also ...", "These were ...") says something
+# only with the sentence before it: a point takes both, or neither. "This project ..." names its subject, and "It is
+# important to ..." is no reference, so neither counts.
+_ANAPHOR = re.compile(
+    r"^(?:\d{1,3}[.)] ?)?(?:(?:This|That|These|Those)\s+(?:\w+ly\s+)?(?:is|was|are|were|has|have|had|can|could|"
+    r"will|would|may|might|should|must|means|allows|helps|makes|leads|includes?|gives|takes|enables|ensures|also|"
+    r"did|does|became|requires|\w+ed)\b"  # a verb, or a past tense: "This meant", "This greatly simplified"
+    r"|(?:It|They)\b(?!(?:'s|\u2019s| is| was) \w+ (?:to|that)\b)|(?:He|She|Also|Such)\b)"
+)
+# A quotation with its speaker ("'It changed our whole methodology,' says the CIO"): praise, or one person's view,
+# which is not an outcome the case reports; as advice it may still be a lesson.
+_QUOTE_OPENERS = ("\"", "'", "\u201c", "\u2018")
+_ATTRIBUTED = re.compile(
+    r"[\"'\u201d\u2019],?\s+(?:says|said|explains|explained|comments|commented|adds|added|notes|noted|recalls)\b"
+    r"|\b(?:says|said|explains|explained|comments|commented|adds|added)\b,?\s+\S+[^\"\u201c\u2018]*[\"\u201c\u2018]"
+)
+
+
+def _testimonial(sentence: str) -> bool:
+    return sentence.lstrip("*_ ").startswith(_QUOTE_OPENERS) or bool(_ATTRIBUTED.search(sentence))
 
 
 def _usable(sentence: str) -> bool:
@@ -252,13 +330,15 @@ def _usable(sentence: str) -> bool:
         return False
     if sentence.startswith(("!", "<", "|", "http")) or sentence.count("](") > 2 or _BOILERPLATE.search(sentence):
         return False
+    if sentence.rstrip(" *_").endswith(":") or "{%" in sentence or "%}" in sentence or "{{" in sentence:
+        return False  # a lead-in whose list is elsewhere ("... including:"), or a line of template code
     return sum(ch.isalpha() for ch in sentence) > len(sentence) * 0.5
 
 
 def _fallback_overview(text: str, title: str) -> list[_Sentence]:
     """For a text with no sentence fit to pick (short ones, say): its first sentence that is still evidence, a
     bare heading or the title line only if nothing else is. Markdown headings are never evidence."""
-    pool = [s for s in _all_sentences(text) if not (s.heading and s.text.startswith("#"))]
+    pool = [s for s in _all_sentences(text) if not (s.heading and s.text.startswith("#")) and not s.template]
     for sentence in sorted(pool, key=lambda s: s.heading or " ".join(s.text.split()) == title):  # stable
         plain = sentence.text
         if plain.startswith(("!", "<", "|", "http")) or sum(ch.isalpha() for ch in plain) <= len(plain) * 0.5:
@@ -294,14 +374,57 @@ def _length_score(sentence: str) -> float:
     return 1.0 if 10 <= words <= 45 else 0.5 if words >= 6 else 0.0
 
 
-def _pick(sentences: list[_Sentence], section: str, used: set[int]) -> list[_Sentence]:
-    """Up to MAX_POINTS sentences for a section, best first by score, returned in document order."""
+def _limit(sentences: list[_Sentence], section: str) -> int:
+    """How many points a section may have: MAX_POINTS, or as many as a heading of it announces ("Top 10 lessons")
+    or lists under it, up to MAX_LIST_POINTS."""
+    under = [s for s in sentences if s.section == section and s.under >= 0]
+    announced = max((s.announced for s in under), default=0)
+    # items by heading; an item of several sentences is still one item, so count blocks, not sentences
+    listed = max(Counter(under for under, _ in {(s.under, s.block) for s in under if s.item}).values(), default=0)
+    return max(MAX_POINTS, min(MAX_LIST_POINTS, max(announced, listed)))
+
+
+# Each sub-section under such a heading opens with its issue, then tells how it was resolved: where the words say
+# little (the model is often unsure on this prose), the position decides.
+_MIXED_OPENS = 0.75  # towards challenges, for the first sentence after a heading
+_MIXED_FOLLOWS = 0.2  # towards approach, for the sentences after it
+
+
+@lru_cache(maxsize=4096)
+def _mixed(sentence: str, opens: bool = False) -> str:
+    """The section of a sentence under a heading such as "Resolving issues": a strong cue phrase (a side effect, a
+    lesson) decides; else what went wrong, what was done or what came of it, by cue phrases and the learned model."""
+    cued, score = _classify(sentence)
+    if cued is not None and score >= section_model.STRONG_CUE:
+        return cued
+    probabilities = section_model.scores(sentence)
+    choices = ("challenges", "approach", "outcomes")
+
+    def weight(section: str) -> float:
+        lean = (_MIXED_OPENS if opens and section == "challenges" else 0.0) + (
+            _MIXED_FOLLOWS if not opens and section == "approach" else 0.0
+        )
+        return _cue_score(sentence, section) + 2 * probabilities.get(section, 0.0) + lean
+
+    return max(choices, key=lambda section: (weight(section), -choices.index(section)))
+
+
+def _pick(sentences: list[_Sentence], section: str, used: set[int], limit: int = MAX_POINTS) -> list[_Sentence]:
+    """Up to `limit` sentences for a section, best first by score, returned in document order."""
     candidates: list[tuple[float, _Sentence]] = []
     for sentence in sentences:
         if sentence.start in used or sentence.section == "skip":
             continue
+        if sentence.lead is not None and sentence.lead.start in used:
+            continue  # what it refers to is a point of another section: it would be cited twice
+        if section != "lessons" and _testimonial(sentence.text):
+            continue
         if sentence.section == section:
             score = 3 + _cue_score(sentence.text, section) + _length_score(sentence.text)
+        elif sentence.section == "mixed":
+            if _mixed(sentence.text, sentence.opens) != section:
+                continue
+            score = 2 + _length_score(sentence.text)  # below a sentence under its own section's heading
         elif sentence.section in (None, "overview"):
             guessed, sure = _guess(sentence.text)
             if guessed != section:
@@ -310,28 +433,43 @@ def _pick(sentences: list[_Sentence], section: str, used: set[int]) -> list[_Sen
         else:
             continue
         candidates.append((score, sentence))
-    best = sorted(candidates, key=lambda pair: (-pair[0], pair[1].start))[:MAX_POINTS]
-    return sorted((s for _, s in best), key=lambda s: s.start)
+    best = [s for _, s in sorted(candidates, key=lambda pair: (-pair[0], pair[1].start))[:limit]]
+    # a point that cites the sentence before it ("... . This meant ...") already says what that sentence says
+    leads = {s.lead.start for s in best if s.lead is not None}
+    return sorted((s for s in best if s.start not in leads), key=lambda s: s.start)
 
 
 def _overview(sentences: list[_Sentence]) -> list[_Sentence]:
-    """The opening of the case: an overview section if it has one, else its first sentences."""
-    pool = [s for s in sentences if s.section == "overview"] or [s for s in sentences if s.section != "skip"]
+    """The opening of the case: an overview section if it has one, else its first sentences that are not lessons
+    (a page that opens with its "Top 10 lessons" still has its story further on), lessons only if nothing else."""
+    eligible = [s for s in sentences if s.section != "skip" and not _testimonial(s.text)]
+    pool = ([s for s in eligible if s.section == "overview"] or [s for s in eligible if s.section != "lessons"]
+            or eligible)  # fmt: skip
+    pool = [s for s in pool if s.lead is None or s.lead in pool]  # "It ..." only after what "it" is
     if not pool:
         return sentences[:1]
-    first_block = pool[0].block
-    return [s for s in pool if s.block == first_block][:OVERVIEW_SENTENCES] or pool[:1]
+    opening: list[_Sentence] = []
+    for sentence in pool:
+        if sentence.block != pool[0].block or len(opening) == OVERVIEW_SENTENCES:
+            break
+        if sentence.lead is not None and (not opening or sentence.lead is not opening[-1]):
+            break  # what it refers to is not in the overview
+        opening.append(sentence)
+    return opening or pool[:1]
 
 
 def _plain(text: str) -> str:
-    """Readable point text: Markdown links and emphasis dropped, spacing folded."""
+    """Readable point text: a list number someone forgot the space after, Markdown links and emphasis dropped,
+    spacing folded."""
+    text = _STUCK_NUMBER.sub("", text, count=1) if _STUCK_NUMBER.match(text) else text
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__|\*|`)", "", text)
     return " ".join(text.split())
 
 
 def _point(sentence: _Sentence) -> Point:
-    return Point(text=_plain(sentence.text), evidence=[sentence.text])
+    cited = [sentence.lead, sentence] if sentence.lead is not None else [sentence]
+    return Point(text=" ".join(_plain(s.text) for s in cited), evidence=[s.text for s in cited])
 
 
 _AI_RE = re.compile(facts.AI_TERMS, re.I)
