@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import json
 import subprocess
 import sys
@@ -86,12 +87,24 @@ def write_set(folder: Path, selected: list[dict[str, str]], headed: bool) -> Pat
     return folder / "gold.jsonl"
 
 
-def evaluate(gold: Path, engine: str) -> dict[str, object]:
+def evaluate(gold: Path, engine: str, source: Path | None = None) -> dict[str, object]:
+    """`trendsum eval` on a gold set; from another source tree's `src/` when given (an older trendsum)."""
+    env = {**os.environ, "PYTHONPATH": str(source.resolve())} if source else None
     done = subprocess.run([sys.executable, "-m", "trendsum", "eval", "--gold", str(gold), "--engine", engine, "--json"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+                          capture_output=True, text=True, check=False, env=env)  # fmt: skip
     if done.returncode not in (0, 1):
         sys.exit(done.stderr)
     return json.loads(done.stdout)
+
+
+def held_out_agencies(data: Path) -> set[str]:
+    """The agencies whose rows the shipped section model never saw (its training script's own split)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_sections  # noqa: PLC0415 - a script beside this one, imported only for this option
+
+    examples = list(train_sections._inventory(data / "2025_individually_reported_AI_use_cases.csv"))
+    _, test = train_sections.split(examples)
+    return {e.group for e in test if e.source == "inventory"}
 
 
 def main() -> None:
@@ -100,14 +113,21 @@ def main() -> None:
     parser.add_argument("--engine", default="offline")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--keep", type=Path, help="write the sets here (a new folder) instead of a temporary one")
+    parser.add_argument("--trendsum-src", type=Path, help="evaluate with the trendsum in this src/ folder")
+    parser.add_argument("--held-out", action="store_true",
+                        help="only the agencies scripts/train_sections.py held out of the section model's training")
     args = parser.parse_args()
     selected = rows(args.data, args.cases)
+    if args.held_out:
+        held = held_out_agencies(args.data)
+        selected = [r for r in selected if (r.get("agency") or "?") in held]
+        print(f"held out of training: {len(held)} agencies")
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
         print(f"{len(selected)} use cases from {args.data.name}, engine {args.engine}")
         print(f"{'':10} {'section accuracy':>16} {'placement':>10}   per section (accuracy / placement)")
         for label, headed in (("headings", True), ("prose", False)):
-            report = evaluate(write_set(base / label, selected, headed), args.engine)
+            report = evaluate(write_set(base / label, selected, headed), args.engine, args.trendsum_src)
             overall = report["overall"]
             sections = report["sections"]
             per = "  ".join(f"{name} {sections[name]['section_accuracy']:.2f}/{sections[name]['placement'] or 0:.2f}"
