@@ -138,3 +138,20 @@ def test_a_long_list_shows_a_page_and_says_how_to_see_more(cases: Path, monkeypa
     assert "Showing the first 2 of 3" in table.stderr
     assert len(jsonl(run("list", "--json").stdout)) == 3  # machine output is never cut
     assert "3 record(s)" in run("list", "--limit", "3").stdout
+
+
+def test_a_run_that_makes_approved_records_stale_says_so(cases: Path) -> None:
+    run("summarise", str(cases))
+    assert run("review", "accept", "tayside-blue-badges", "-r", "Ann").exit_code == 0
+    path = cases / "tayside-blue-badges.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nThe service was extended to carers in 2025.\n",
+                    encoding="utf-8")  # fmt: skip
+    result = run("summarise", str(cases))
+    said = " ".join(result.stderr.split())
+    assert "1 approved record(s) now stale: tayside-blue-badges" in said and "exports leave them out" in said
+
+
+def test_a_filter_matching_nothing_says_so_not_that_the_queue_is_empty(cases: Path) -> None:
+    run("summarise", str(cases))
+    said = " ".join(run("list", "--status", "rejected").stderr.split())
+    assert "No records match these filters; the queue holds 3" in said and "Summarise" not in said

@@ -70,7 +70,10 @@ def list_command(
                 app.out.file.write(json.dumps(data, ensure_ascii=False) + "\n")
             return
         if not rows:
-            app.err.print("No records match. Summarise some case studies first: `trendsum summarise inputs/`.")
+            held = store.count()
+            app.err.print(f"No records match these filters; the queue holds {held:,} (`trendsum list` shows them all)."
+                          if held else "No records yet. Summarise some case studies first: `trendsum summarise "
+                          "inputs/`.")  # fmt: skip
             return
         matched = len(rows)
         if limit is None and matched > TABLE_ROWS:

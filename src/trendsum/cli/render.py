@@ -231,6 +231,12 @@ def run_summary(report: RunReport, engine: str, model: str) -> RenderableType:
     prompt_tokens, completion_tokens = report.tokens
     if prompt_tokens or completion_tokens:
         parts.append(Text(f"tokens: {prompt_tokens:,} prompt + {completion_tokens:,} completion"))
+    stale = [o.case_id for o in report.outcomes if o.status == Status.STALE and o.result == "updated"]
+    if stale:  # said now, not first noticed when an export leaves them out
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5:,} more" if len(stale) > 5 else "")
+        parts.append(Text.assemble((f"{len(stale):,} approved record(s) now stale", "bold yellow"), ": ",
+                                   literal(shown), ". Their new text waits for review (`trendsum review`); "
+                                   "exports leave them out until then."))  # fmt: skip
     problems = [o for o in report.outcomes if o.result in ("failed", "skipped", "not a case study") or o.warnings]
     if problems:
         table = Table(title="needs attention", title_justify="left")
