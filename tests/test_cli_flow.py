@@ -155,3 +155,13 @@ def test_a_filter_matching_nothing_says_so_not_that_the_queue_is_empty(cases: Pa
     run("summarise", str(cases))
     said = " ".join(run("list", "--status", "rejected").stderr.split())
     assert "No records match these filters; the queue holds 3" in said and "Summarise" not in said
+
+
+def test_an_export_never_overwrites_a_case_study_the_queue_was_made_from(cases: Path) -> None:
+    run("summarise", str(cases))
+    run("review", "accept", "tayside-blue-badges", "-r", "Ann")
+    source = cases / "tayside-blue-badges.md"
+    before = source.read_bytes()
+    result = run("export", "-f", "csv", "-o", str(source))
+    assert result.exit_code == 2 and "a case study the queue was summarised from" in " ".join(result.stderr.split())
+    assert source.read_bytes() == before

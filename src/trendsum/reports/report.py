@@ -68,6 +68,9 @@ def export_records(
         assert out is not None
         return _export(store, fmt, selection, out, None, title, mixed_languages)
     target = check_target(path, store.path)
+    if os.path.normcase(str(target)) in {os.path.normcase(source) for source in store.source_ids()}:
+        raise UsageError(f"Refusing to write the export onto {path}: it is a case study the queue was summarised "
+                         "from. Choose another file.")  # fmt: skip
     if fmt == "docx":
         with replacing(target, shown=path) as temporary:
             return _export(store, fmt, selection, None, temporary, title, mixed_languages)
