@@ -165,3 +165,14 @@ def test_an_export_never_overwrites_a_case_study_the_queue_was_made_from(cases: 
     result = run("export", "-f", "csv", "-o", str(source))
     assert result.exit_code == 2 and "a case study the queue was summarised from" in " ".join(result.stderr.split())
     assert source.read_bytes() == before
+
+
+def test_an_invalid_edit_lists_each_problem_on_its_own_line(cases: Path, tmp_path: Path) -> None:
+    run("summarise", str(cases))
+    bad = tmp_path / "bad.md"
+    bad.write_text("garbage\n\x1b[2J\n", encoding="utf-8")
+    result = run("review", "edit", "tayside-blue-badges", "--file", str(bad), "-r", "Ann")
+    assert result.exit_code != 0 and "\x1b" not in result.stderr  # each line is still made literal
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Error: The edited record is not valid:"
+    assert any(line.startswith("  - the `title:` line is missing") for line in lines[1:])

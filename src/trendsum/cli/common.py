@@ -198,7 +198,10 @@ def translate_errors(fn: F) -> F:
             from .render import literal  # only on the way out with an error: start-up stays light
 
             # the message may quote a file name, a setting or a model's words: never read as markup
-            message = Text.assemble(("Error:", "bold red"), " ", literal(str(exc)))
+            first, *more = str(exc).split("\n")  # a list of problems keeps its lines (each one made literal)
+            message = Text.assemble(("Error:", "bold red"), " ", literal(first))
+            for line in more:
+                message.append("\n").append_text(literal(line))
             consoles().err.print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
