@@ -383,3 +383,31 @@ def test_a_law_named_with_of_and_a_year_does_not_date_the_work(law: str) -> None
            "The team shipped in 2017.\n"  # fmt: skip
     assert summarise_case(case_of(text)).year == 2017
     assert summarise_case(case_of(text.replace("The team shipped in 2017.\n", ""))).year is None
+
+
+def test_a_sentence_said_twice_is_cited_where_it_was_picked(tmp_path: Path) -> None:
+    """A document repeating a sentence word for word: each point cites the sentence it was made from, and no two
+    points cite the same one (found on a Land Registry file with ten lessons)."""
+    repeated = "Agree the data cleansing rules with the project board before the migration starts."
+    text = ("# Moving the local land charges register\n\n## Approach\n\n" + repeated + "\n\n"
+            "The team checked every charge against the map in a second pass.\n\n"
+            "## Top 3 lessons learnt\n\n- Start the scoping exercise early and write down every exclusion.\n"
+            f"- {repeated}\n- This meant the board could sign off each stage without surprises.\n")  # fmt: skip
+    (tmp_path / "case.md").write_text(text, encoding="utf-8")
+    assert run("summarise", str(tmp_path / "case.md"), "--engine", "offline").exit_code == 0
+    record = jsonl(run("export", "--status", "pending").stdout)[0]
+    cited = [(e["sentence"], e["start"]) for section in ("approach", "lessons") for p in record[section]
+             for e in p["evidence"]]  # fmt: skip
+    ids = [sentence for sentence, _ in cited]
+    assert len(ids) == len(set(ids)), cited  # no sentence cited by two points
+    second = text.rindex(repeated)  # the lesson is the list item, not the approach sentence with the same words
+    assert any(e["start"] == second for p in record["lessons"] for e in p["evidence"]), record["lessons"]
+
+
+def test_a_case_of_more_than_a_thousand_sentences_is_summarised_whole_offline(tmp_path: Path) -> None:
+    """The 1,000-id limit is a model's schema limit: the offline engine reads the whole case, uncut."""
+    text = "# A long review\n\n" + "\n\n".join(f"Paragraph {n} says the council did thing number {n} well."
+                                             for n in range(1_200)) + "\n"  # fmt: skip
+    (tmp_path / "long.md").write_text(text, encoding="utf-8")
+    result = run("summarise", str(tmp_path / "long.md"), "--engine", "offline")
+    assert result.exit_code == 0, result.stderr

@@ -169,6 +169,7 @@ def as_answer(summary: CaseSummary, style: str, sentences: Sequence[Sentence]) -
     left with none fails validation as any model's would."""
     data = summary.model_dump(mode="json")
     exact = {sentence.text: sentence.id for sentence in reversed(sentences)}  # the first of equal sentences
+    at = {sentence.start: sentence for sentence in sentences}
 
     def evidence(items: list[dict[str, Any]]) -> list[Any]:
         if style == QUOTES:
@@ -176,6 +177,10 @@ def as_answer(summary: CaseSummary, style: str, sentences: Sequence[Sentence]) -
         ids: list[int] = []
         for item in items:
             quote = item["text"]
+            placed = at.get(item["start"]) if item.get("start") is not None else None
+            if placed is not None and placed.text == quote:  # where it was picked, if a document says it twice
+                ids.append(placed.id)
+                continue
             found = exact.get(quote) or next((s.id for s in sentences if quote in s.text), None)
             # a quote of part of a sentence cites it; one spanning several, each sentence it holds whole
             ids += [found] if found is not None else [s.id for s in sentences if s.text in quote]

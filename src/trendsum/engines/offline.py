@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from ..domain import grounding, sentences
 from ..domain.answers import as_answer
-from ..domain.models import CaseStudy, CaseSummary, Point, Trend
+from ..domain.models import CaseStudy, CaseSummary, Evidence, Point, Trend
 from ..domain.sentences import Sentence, segment
 from ..errors import SummaryFailed
 from ..prompts import Prompt
@@ -218,7 +218,7 @@ def summarise_case(case: CaseStudy) -> CaseSummary:
         year=_year(case.text),
         trend=_trend(case.text),
         ai_application=_ai_point(sentences),
-        overview=Point(text=" ".join(_plain(s.text) for s in overview), evidence=[s.text for s in overview]),
+        overview=Point(text=" ".join(_plain(s.text) for s in overview), evidence=[_evidence(s) for s in overview]),
         **{section: [_point(s) for s in picked] for section, picked in chosen.items()},
     )
 
@@ -469,7 +469,12 @@ def _plain(text: str) -> str:
 
 def _point(sentence: _Sentence) -> Point:
     cited = [sentence.lead, sentence] if sentence.lead is not None else [sentence]
-    return Point(text=" ".join(_plain(s.text) for s in cited), evidence=[s.text for s in cited])
+    return Point(text=" ".join(_plain(s.text) for s in cited), evidence=[_evidence(s) for s in cited])
+
+
+def _evidence(sentence: _Sentence) -> Evidence:
+    """The sentence with its place: a sentence said twice in a document is cited where it was picked."""
+    return Evidence(text=sentence.text, start=sentence.start, end=sentence.start + len(sentence.text))
 
 
 _AI_RE = re.compile(facts.AI_TERMS, re.I)

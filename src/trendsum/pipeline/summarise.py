@@ -293,8 +293,10 @@ async def summarise_text(
     if not sentences:
         raise SummaryFailed("the text has no sentences to summarise", attempts=0)
     style = evidence_style(prompt)
-    most = answers.MAX_IDS_PER_CALL if style == answers.SENTENCES else len(sentences)
     limit = options.max_input_tokens
+    # OpenAI's enum limit binds a model's schema; an engine with no input limit (offline) reads the whole case,
+    # and cut into pieces it would cite sentences outside the piece it was shown
+    most = answers.MAX_IDS_PER_CALL if style == answers.SENTENCES and limit is not None else len(sentences)
     if (limit is None or chunking.estimate_tokens(case.text) <= limit) and len(sentences) <= most:
         try:
             return await generate_summary(case, engine, prompt, options, sentences)
