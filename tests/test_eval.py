@@ -190,3 +190,24 @@ def test_eval_through_the_real_client_against_the_local_server(server: FakeOpenA
     expected = (report["tokens"]["prompt"] * 1.0 + report["tokens"]["completion"] * 2.0) / 1e6
     assert report["cost"] == pytest.approx(expected)
     assert not Path("outputs").exists()  # no queue was made, not even to remember the endpoint's mode
+
+
+def test_the_same_engine_on_an_unchanged_file_agrees_with_itself_front_matter_and_all(tmp_path: Path) -> None:
+    """Found in review: eval rebuilt each case from the queue's kept text, which has no front matter, so the
+    offline engine's own records scored organisation 0.00 against themselves. An unchanged file is read as
+    summarise read it."""
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "permits.md").write_text(
+        "---\nagency: Harbourside Borough Council\ntitle: Parking permits without paper\n---\n\n"
+        "The housing office issues around 9,000 residents' parking permits a year.\n"
+        "The main problem was a paper renewal process that generated 3,000 phone calls every March.\n"
+        "In 2023 the council replaced paper permits with virtual permits linked to the vehicle registration.\n"
+        "As a result, renewal calls fell by 80% and permits are issued the same day.\n",
+        encoding="utf-8",
+    )
+    assert run("summarise", str(folder), "--engine", "offline").exit_code == 0
+    approve("permits")
+    report = json.loads(run("eval", "--engine", "offline", "--json").stdout)
+    assert report["cases"] == 1 and report["overall"]["f1"] == 1.0
+    assert all(share == 1.0 for share in report["metadata"].values()), report["metadata"]

@@ -51,21 +51,20 @@ def metadata_of(summary: CaseSummary) -> dict[str, object]:
 
 
 def from_queue(store: Store) -> list[GoldCase]:
-    """Each approved record (a stale one by the version that was approved), with the text it was made from: the
-    copy the queue kept (`Store.kept_text`), else its file if that is unchanged; else the case says why not."""
+    """Each approved record (a stale one by the version that was approved), with the source it was made from: its
+    file if unchanged, read exactly as `summarise` read it (title and front matter too); else the text the queue
+    kept (`Store.kept_text`), which has the words but not the file's front matter; else the case says why not."""
     cases = []
     for row in store.rows([Status.APPROVED, Status.STALE]):
         if row.approved_version is None:
             continue
         record = store.get(row.id, row.approved_version)
         provenance = record.provenance
-        case, problem = None, None
-        text = store.kept_text(provenance)
+        case, problem = _read_unchanged(Path(provenance.source_path), record.id, provenance.source_sha256)
+        text = store.kept_text(provenance) if case is None else None
         if text is not None:
             source = Source(Path(provenance.source_path), record.id)
-            case = parse_text(text, source, sha256=provenance.source_sha256, front_matter=False)
-        else:
-            case, problem = _read_unchanged(Path(provenance.source_path), record.id, provenance.source_sha256)
+            case, problem = parse_text(text, source, sha256=provenance.source_sha256, front_matter=False), None
         cases.append(GoldCase(record.id, provenance.source_path, provenance.language, case, problem,
                               sections_of(record.summary), metadata_of(record.summary)))  # fmt: skip
     return cases
