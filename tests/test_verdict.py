@@ -184,6 +184,12 @@ def test_summarise_sets_a_data_dictionary_aside_and_queues_only_the_case(tmp_pat
         reasons = {Path(f.source_path).name: f.reason for f in store.failures()}
     assert reasons["repairs-columns.md"].startswith("not a case study: a data dictionary")
     assert reasons["copy-of-form.txt"].startswith("not a case study: a form")
+    assert "--summarise-anyway" in reasons["repairs-columns.md"]  # the way out, where the verdict is read
+
+    # a user who disagrees with a verdict has the last word
+    anyway = run("summarise", str(folder / "repairs-columns.md"), "--db", str(db), "--summarise-anyway")
+    assert anyway.exit_code == 0, anyway.stderr
+    assert "repairs-columns" in [r["id"] for r in jsonl(run("list", "--json", "--db", str(db)).stdout)]
 
 
 def test_a_folder_of_case_studies_still_exits_zero(tmp_path: Path, db: Path) -> None:
@@ -196,3 +202,55 @@ def test_a_folder_of_case_studies_still_exits_zero(tmp_path: Path, db: Path) -> 
     assert result.exit_code == 0, result.stderr
     assert "not a case study" not in result.stderr
     assert len(jsonl(run("list", "--json", "--db", str(db)).stdout)) == 4
+
+
+INTERVIEW = "# Ten minutes with the digital lead\n\nWe asked the council's digital lead about the new service.\n\n" + "".join(
+    f"Q: {question}\nA: {answer}\n\n" for question, answer in [
+        ("Why did the council start the project in the first place?",
+         "Residents waited weeks for a reply to a simple question about their bins."),
+        ("What did the team build for residents and staff?",
+         "A short online form, tested with residents, that routes each request to the right crew."),
+        ("What changed for residents after the first year?",
+         "Calls about missed collections fell by a third, and replies now come within a day."),
+        ("What would you tell another council starting out now?",
+         "Test with residents from the first week and keep the form as short as you can."),
+    ])  # fmt: skip
+ROUNDUP = "# Three councils, three fixes\n\n" + "".join(
+    f"## {council}\n\nChallenge: {challenge}\nApproach: {approach}\nOutcome: {outcome}\n\n"
+    for council, challenge, approach, outcome in [
+        ("Northtown", "Residents could not report fly-tipping outside office hours.",
+         "The council built an online report with a map and a photo upload.", "Reports doubled within a month."),
+        ("Eastvale", "Planning officers re-typed every paper application by hand.",
+         "The team moved applications to an online form checked as it is filled in.",
+         "Each application now takes a day less to register."),
+        ("Westmoor", "Carers did not know which respite services were free for them.",
+         "The council wrote one plain-English page with a short eligibility checker.",
+         "Enquiries to the contact centre fell by a quarter in six months."),
+    ])  # fmt: skip
+CONTENTS = "# Annual digital report\n\n" + "".join(f"{title} ........................ {page}\n"
+                                               for title, page in [("Background", 1), ("The challenge", 2),
+                                                                   ("What we did", 3), ("Results", 4),
+                                                                   ("Lessons", 5)]) + "\n" + "".join(
+    f"## {heading}\n\n{sentence}\n\n" for heading, sentence in [
+        ("Background", "The council runs waste collection for 60,000 homes across the district."),
+        ("The challenge", "Residents reported missed bins by phone, and calls peaked every Monday."),
+        ("What we did", "The team built an online form that shows the next collection date."),
+        ("Results", "Calls about missed bins fell by 40% within six months."),
+        ("Lessons", "Test the form with residents before it goes live, not after."),
+    ])  # fmt: skip
+CASE_TABLE = "# Bin collection chatbot\n\n| Section | What happened |\n|---|---|\n" + "".join(
+    f"| {label} | {sentence} |\n" for label, sentence in [
+        ("Overview", "The council added a chatbot to its website to answer questions about bins."),
+        ("Challenge", "Staff answered the same five questions hundreds of times a week."),
+        ("Approach", "The team trained the chatbot on the council's own pages and tested it with residents."),
+        ("Outcome", "Calls about bins fell by a third within the first three months."),
+        ("Lesson", "Keep a person a click away: some questions need a human answer."),
+        ("Next", "The council plans to add council tax questions to the chatbot next year."),
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("text", [INTERVIEW, ROUNDUP, CONTENTS, CASE_TABLE],
+                         ids=["interview", "round-up", "contents-page", "case-as-table"])
+def test_case_studies_laid_out_with_labels_leaders_or_a_table_are_not_judged(text: str) -> None:
+    """Found in review: each of these was set aside as a data dictionary, a form or a table dump."""
+    assert not_a_case_study(text) is None

@@ -77,6 +77,10 @@ def summarise_command(
         float | None, typer.Option(help="Stop starting calls once the estimated cost passes this (needs prices).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Summarise again even when nothing changed.")] = False,
+    summarise_anyway: Annotated[
+        bool, typer.Option("--summarise-anyway", help="Summarise files judged not to be case studies (a data "
+                           "dictionary, form, list of links or table dump) all the same.")
+    ] = False,  # fmt: skip
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print a line per case study.")] = False,
 ) -> None:
     """Summarise case studies into the review queue, where every record waits, unapproved, for a person.
@@ -121,6 +125,7 @@ def summarise_command(
             concurrency=settings.concurrency,
             max_bytes=settings.max_bytes,
             force=force,
+            judge=not summarise_anyway,
             language=settings.language,
             max_input_tokens=spec.capabilities.input_limit(settings.max_input_tokens),
             budget=_budget(settings) if spec.capabilities.network else None,  # only calls over the network cost

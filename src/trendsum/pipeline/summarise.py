@@ -56,6 +56,7 @@ class RunOptions:
     concurrency: int = 8
     max_bytes: int = 20 * 1024 * 1024
     force: bool = False
+    judge: bool = True  # set aside a file that is not a case study (ingest.verdict); False: --summarise-anyway
     language: str = "en"
     max_input_tokens: int | None = None  # longer cases are split and merged; None for engines without a limit
     budget: Budget | None = None
@@ -232,9 +233,9 @@ async def _summarise_one(
         store.add_failure(source.case_id, path, exc.reason, 0, None)
         return CaseOutcome(path, source.case_id, FAILED, reason=exc.reason)
     # before the cache, so a file summarised by an older trendsum is judged the same way on every run
-    verdict = not_a_case_study(case.text)
+    verdict = not_a_case_study(case.text) if options.judge else None
     if verdict is not None:
-        reason = f"{NOT_A_CASE}: {verdict}"
+        reason = f"{NOT_A_CASE}: {verdict} (--summarise-anyway to summarise it all the same)"
         store.add_failure(case.case_id, path, reason, 0, None)
         return CaseOutcome(path, case.case_id, NOT_A_CASE, reason=reason, warnings=case.warnings)
     prompt_name, prompt_hash = engine.prompt_identity(prompt)
