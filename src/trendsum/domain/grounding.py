@@ -31,7 +31,9 @@ PART_NOT_FOUND = "a part of the quote around an ellipsis is not in the source"
 OUT_OF_ORDER = "the parts of the quote around an ellipsis are not in the source's order"
 NOT_ADJACENT = "quote joins passages that are not adjacent (an ellipsis may only shorten one passage)"
 
-_TRANSLATE = str.maketrans(
+# The characters a faithful copy may have changed, each to its plain form (the web page's highlighter folds text
+# with the same table, keeping offsets).
+FOLD = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -42,7 +44,7 @@ _TRANSLATE = str.maketrans(
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SPACE = re.compile(r"\s+")
 # "…", "..." and the bracketed "[…]" / "(...)" editors write
-_ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|\u2026)\s*\]|\(\s*(?:\.\.\.|\u2026)\s*\)|\.\.\.|\u2026")
+ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|\u2026)\s*\]|\(\s*(?:\.\.\.|\u2026)\s*\)|\.\.\.|\u2026")
 _WORD = re.compile(r"\w+(?:[.,'-]\w+)*")
 # In text already normalised (lower case), any word may start a sentence: a stricter split only refuses more.
 _NORMALISED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?\w)")
@@ -51,7 +53,7 @@ _NORMALISED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?\w)")
 def normalise(text: str) -> str:
     """Fold the differences a faithful copy may still have: case, quotes, dashes, spacing, Markdown marks."""
     text = unicodedata.normalize("NFKC", text)
-    text = _LINK.sub(r"\1", text).translate(_TRANSLATE)
+    text = _LINK.sub(r"\1", text).translate(FOLD)
     text = re.sub(r"\s+([,.;:!?)])", r"\1", text)  # "word ," and "word," are the same quote
     return _SPACE.sub(" ", text).strip().casefold()
 
@@ -66,11 +68,17 @@ class SourceText:
     def sentence_at(self, offset: int) -> int:
         return bisect.bisect_right(self.sentence_starts, offset) - 1
 
+    def sentence(self, index: int) -> str:
+        """The normalised text of the sentence at `index` (in a `prepare`d source: sentence id - 1)."""
+        ends = (*self.sentence_starts[1:], len(self.text) + 1)
+        return self.text[self.sentence_starts[index] : ends[index] - 1]
+
 
 def prepare(source_text: str) -> SourceText:
     """Normalise the source once per check, noting where each sentence (or heading, list item, row) begins: the
     sentences of `domain.sentences`, which the prompt numbers and the offline engine picks from."""
-    sentences = [piece for sentence in segment(source_text) if (piece := normalise(sentence.text))]
+    # one piece a sentence, none left out (each has a word, see `segment`): the index of a piece is its id - 1
+    sentences = [normalise(sentence.text) for sentence in segment(source_text)]
     starts, offset = [], 0
     for sentence in sentences:
         starts.append(offset)
@@ -92,8 +100,7 @@ def quote_problem(quote: str, source: SourceText | str) -> str | None:
     """
     if isinstance(source, str):
         source = SourceText(source, (0, *(m.end() for m in _NORMALISED_SENTENCE_END.finditer(source))))
-    fragments = [normalise(part).strip(" \"'") for part in _ELLIPSIS.split(quote)]
-    fragments = [f for f in fragments if f]
+    fragments = parts(quote)
     if len(fragments) <= 1:
         if not fragments or not substantial(fragments[0]):
             return TOO_LITTLE
@@ -111,6 +118,11 @@ def quote_problem(quote: str, source: SourceText | str) -> str | None:
             return None
         start = _find_whole_words(fragments[0], source.text, start + 1)
     return NOT_ADJACENT
+
+
+def parts(quote: str) -> list[str]:
+    """The quote normalised, cut at each ellipsis into the parts that must each be in the source."""
+    return [part for piece in ELLIPSIS.split(quote) if (part := normalise(piece).strip(" \"'"))]
 
 
 def _end_of_rest(fragments: list[str], text: str, start: int) -> int:

@@ -12,27 +12,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from ..domain.grounding import normalise
+from ..domain import grounding
 from ..domain.models import CaseSummary, Evidence, Grounding
 from ..domain.sentences import segment
 from ..errors import UsageError
 from .gold import METADATA, SECTION_NAMES, GoldCase, metadata_of, sections_of
 
-_ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|\u2026)\s*\]|\(\s*(?:\.\.\.|\u2026)\s*\)|\.\.\.|\u2026")
-
 
 class SentenceIndex:
-    """One source's sentences, to turn evidence into the ids of the sentences it is."""
+    """One source's sentences, to turn evidence into the ids of the sentences it is (found as grounding finds a
+    quote: in the source `grounding.prepare`s, one normalised piece a sentence)."""
 
     def __init__(self, text: str) -> None:
         self.sentences = segment(text)
-        self._normalised = [normalise(s.text) for s in self.sentences]
-        self._starts: list[int] = []
-        offset = 0
-        for piece in self._normalised:
-            self._starts.append(offset)
-            offset += len(piece) + 1
-        self._joined = " ".join(self._normalised)
+        self.source = grounding.prepare(text)
 
     def ids(self, items: Iterable[Evidence]) -> frozenset[int]:
         found: set[int] = set()
@@ -44,18 +37,14 @@ class SentenceIndex:
         """A citation whose sentence says what it cites is that sentence. Anything else (a typed quote, or a
         citation made against another version of the text) is found by its words: the sentences it overlaps."""
         if item.sentence is not None and 1 <= item.sentence <= len(self.sentences):
-            if self._normalised[item.sentence - 1] == normalise(item.text):
+            if self.source.sentence(item.sentence - 1) == grounding.normalise(item.text):
                 return {item.sentence}
         found: set[int] = set()
-        for part in _ELLIPSIS.split(item.text):
-            fragment = normalise(part).strip(" \"'")
-            if len(fragment) < 3:
-                continue
-            at = self._joined.find(fragment)
-            if at < 0:
-                continue
-            found |= {self.sentences[i].id for i, start in enumerate(self._starts)
-                      if start < at + len(fragment) and at < start + len(self._normalised[i])}  # fmt: skip
+        for fragment in grounding.parts(item.text):
+            at = self.source.text.find(fragment) if len(fragment) >= 3 else -1
+            if at >= 0:
+                first, last = self.source.sentence_at(at), self.source.sentence_at(at + len(fragment) - 1)
+                found |= {self.sentences[i].id for i in range(first, last + 1)}
         return found
 
 

@@ -9,18 +9,8 @@ found in order).
 
 from __future__ import annotations
 
-import re
-
+from ..domain import grounding
 from ..domain.models import Point
-
-_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "*": " ", "_": " ",
-})  # fmt: skip
-_ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|\u2026)\s*\]|\(\s*(?:\.\.\.|\u2026)\s*\)|\.\.\.|\u2026")
-
 
 def spans(point: Point, source_text: str) -> list[tuple[int, int]]:
     """(start, end) offsets into `source_text` of each part of each of the point's quotes that is there, in order."""
@@ -35,7 +25,7 @@ def spans(point: Point, source_text: str) -> list[tuple[int, int]]:
             folded, offsets = _folded(source_text)
         quote = item.text
         cursor = 0
-        for part in _ELLIPSIS.split(quote):
+        for part in grounding.ELLIPSIS.split(quote):
             needle = _folded(part)[0].strip(" \"'")
             if len(needle) < 3:
                 continue
@@ -62,7 +52,7 @@ def _folded(text: str) -> tuple[str, list[int]]:
             space = True
             continue
         space = False
-        for folded in char.translate(_FOLD).casefold():
+        for folded in char.translate(grounding.FOLD).casefold():
             if folded == " ":
                 out.append(" ")
             else:
