@@ -111,7 +111,7 @@ def count_lines(text: str) -> LineCounts:
     header: tuple[str, ...] = ()
     position = 0
     for raw in text.splitlines(keepends=True):
-        start, position = position, position + len(raw)
+        position += len(raw)
         line = raw.strip()
         heading = next_heading < position
         while next_heading < position:

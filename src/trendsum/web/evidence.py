@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..domain import grounding
 from ..domain.models import Point
 
+
 def spans(point: Point, source_text: str) -> list[tuple[int, int]]:
     """(start, end) offsets into `source_text` of each part of each of the point's quotes that is there, in order."""
     folded: str | None = None  # folded once, and only when a quote must be looked for
