@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, StrictInt
 
-from .models import SECTIONS, CaseSummary, Evidence, SummaryOf, _Strict
+from .models import CaseSummary, Evidence, SummaryOf, _Strict, point_dicts
 from .sentences import Sentence
 
 SENTENCES, QUOTES = "sentences", "quotes"
@@ -141,12 +141,8 @@ def to_summary(
                                   end=sentence.end).model_dump())  # fmt: skip
         point["evidence"] = cited
 
-    resolve("overview", data["overview"])
-    if data.get("ai_application") is not None:
-        resolve("ai_application", data["ai_application"])
-    for section in SECTIONS:
-        for i, point in enumerate(data[section]):
-            resolve(f"{section}[{i}]", point)
+    for path, point in point_dicts(data):
+        resolve(path, point)
     if problems:
         return None, problems
     return CaseSummary.model_validate(data), []
@@ -186,7 +182,6 @@ def as_answer(summary: CaseSummary, style: str, sentences: Sequence[Sentence]) -
             ids += [found] if found is not None else [s.id for s in sentences if s.text in quote]
         return list(dict.fromkeys(ids))
 
-    for point in (data["overview"], data["ai_application"], *(p for section in SECTIONS for p in data[section])):
-        if point is not None:
-            point["evidence"] = evidence(point["evidence"])
+    for _, point in point_dicts(data):
+        point["evidence"] = evidence(point["evidence"])
     return data

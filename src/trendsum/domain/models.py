@@ -155,11 +155,21 @@ class CaseSummary(SummaryOf[Point]):
         compared without their spacing, which an editor may re-flow (a wrapped line's indent is not kept)."""
         cited = {_words(item.text): item for _, point in earlier.points() for item in point.evidence if item.cited}
         data = self.model_dump()
-        for point in (data["overview"], data["ai_application"], *(p for name in SECTIONS for p in data[name])):
-            if point is not None:
-                point["evidence"] = [cited[key].model_dump() if (key := _words(item["text"])) in cited else item
-                                     for item in point["evidence"]]  # fmt: skip
+        for _, point in point_dicts(data):
+            point["evidence"] = [cited[key].model_dump() if (key := _words(item["text"])) in cited else item
+                                 for item in point["evidence"]]  # fmt: skip
         return CaseSummary.model_validate(data)
+
+
+def point_dicts(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every point of a summary as plain data (`model_dump`, or a model's answer), with the path `points()`
+    gives it, in the same order: for code that rewrites points' evidence before validating the whole again."""
+    yield "overview", data["overview"]
+    if data.get("ai_application") is not None:
+        yield "ai_application", data["ai_application"]
+    for section in SECTIONS:
+        for i, point in enumerate(data[section]):
+            yield f"{section}[{i}]", point
 
 
 def _words(text: str) -> str:

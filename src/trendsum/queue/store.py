@@ -17,7 +17,16 @@ from typing import Any
 from ..domain import criteria
 from ..domain.criteria import CaseFacts, CriteriaResult
 from ..domain.grounding import with_support
-from ..domain.models import SECTIONS, CaseSummary, Grounding, Provenance, Record, ReviewEvent, Status, parse_status
+from ..domain.models import (
+    CaseSummary,
+    Grounding,
+    Provenance,
+    Record,
+    ReviewEvent,
+    Status,
+    parse_status,
+    point_dicts,
+)
 from ..errors import UsageError
 from ..ingest import storable
 from .database import Database
@@ -521,16 +530,8 @@ class Store(Database):
 def _words(summary: CaseSummary) -> dict[str, Any]:
     """What a reviewer reads in a summary: everything, with each piece of evidence as its text alone."""
     data = summary.model_dump(mode="json")
-
-    def plain(point: dict[str, Any] | None) -> None:
-        if point is not None:
-            point["evidence"] = [item["text"] for item in point["evidence"]]
-
-    plain(data["overview"])
-    plain(data["ai_application"])
-    for section in SECTIONS:
-        for point in data[section]:
-            plain(point)
+    for _, point in point_dicts(data):
+        point["evidence"] = [item["text"] for item in point["evidence"]]
     return data
 
 
