@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..domain import grounding, support
+from ..domain import grounding
 from ..domain.models import CaseSummary, Grounding, PointCheck, Provenance, Record, Status
 from ..errors import IngestError, ReviewError, UsageError
 from ..ingest import Source, read_case
@@ -114,14 +114,12 @@ def carried_grounding(record: Record, summary: CaseSummary) -> Grounding:
         check = record.grounding.points.get(path)
         if check is not None:
             found.update(quote for quote in point.quotes if quote not in check.missing)
-    names = [name for name in (summary.organisation, summary.nation, summary.title) if name]
     points = {}
     for path, point in summary.points():
         unverified = [quote for quote in point.quotes if quote not in found]
-        points[path] = PointCheck(supported=not unverified, missing=unverified,
-                                  unsupported=support.problems(point.text, point.quotes, names,
-                                                               translated=record.provenance.language != "en"))  # fmt: skip
-    return Grounding(points=points, support_checked=True)
+        points[path] = PointCheck(supported=not unverified, missing=unverified)
+    # support needs no source: checked as it is for every record read (the record's details, its language)
+    return grounding.with_support(summary, Grounding(points=points), record.provenance.language)
 
 
 @dataclass(frozen=True)
