@@ -28,7 +28,6 @@ from .models import CaseSummary, Evidence, SummaryOf, _Strict, point_dicts
 from .sentences import Sentence
 
 SENTENCES, QUOTES = "sentences", "quotes"
-STYLES = (SENTENCES, QUOTES)
 # OpenAI's structured outputs take at most 1,000 enum values in a schema: a longer case is cut into pieces
 # (pipeline.chunking), each citing its own sentences.
 MAX_IDS_PER_CALL = 1000
