@@ -177,6 +177,7 @@ def test_training_gives_the_same_bytes_twice_and_a_model_that_loads(
     assert first.read_bytes() == second.read_bytes()
     printed = capsys.readouterr().out
     assert "held-out inventory" in printed and "held-out land-registry" in printed  # it reports its figures
+    assert "in order" in printed and "sequence:" in printed
 
     model = sections.parse_model(first.read_text(encoding="utf-8"))
     # every source was read, with its labels: inventory columns, 18F headings, council headings (mixed ones split)
@@ -185,6 +186,9 @@ def test_training_gives_the_same_bytes_twice_and_a_model_that_loads(
             "land-registry:lessons", "land-registry:challenges", "land-registry:approach"} <= set(trained_on)
     assert model.predict(LESSONS[0])[0] == "lessons"
     assert model.predict(OUTPUTS[1])[0] == "approach"
+    # the sequence's transitions were fitted, each a point of the training script's grid
+    assert all(getattr(model.transitions, name) in values for name, values in train.GRID.items())
+    assert model.transitions.floor in train.FLOORS
 
 
 def test_the_split_holds_out_whole_documents_and_agencies(tmp_path: Path) -> None:
@@ -208,3 +212,68 @@ def test_the_model_digest_is_the_hash_of_the_shipped_file() -> None:
     import hashlib
 
     assert sections.model_digest() == hashlib.sha256(MODEL.read_bytes()).hexdigest()
+
+
+# --- reading a document in order ------------------------------------------------------------------------------------
+
+MOVES = sections.Transitions(stay=0.9, back=0.01, stay_between=0.3, back_between=0.02, power=0.5, start=0.4, skip=0.3)
+UNSURE = {"challenges": 0.3, "approach": 0.3, "outcomes": 0.25, "lessons": 0.15}
+
+
+def _sure(section: str, share: float = 0.85) -> dict[str, float]:
+    rest = (1 - share) / (len(sections.SECTIONS) - 1)
+    return {name: share if name == section else rest for name in sections.SECTIONS}
+
+
+def test_an_unsure_sentence_takes_the_section_of_its_paragraph() -> None:
+    seen = [_sure("challenges"), _sure("challenges"), UNSURE, _sure("outcomes"), _sure("outcomes")]
+    placed = sections.read_in_order(seen, [0, 0, 1, 1, 1], MOVES)
+    # alone it leans to challenges; in the paragraph of two results it is a result
+    assert [section for section, _ in placed] == ["challenges", "challenges", "outcomes", "outcomes", "outcomes"]
+    assert all(0 < sure <= 1 for _, sure in placed)
+
+
+def test_a_heading_fixes_its_sentences_and_steers_their_neighbours() -> None:
+    placed = sections.read_in_order([UNSURE, "approach", UNSURE], [0, 0, 0], MOVES)
+    assert placed[1][0] == "approach" and placed[1][1] == pytest.approx(1.0, abs=1e-4)
+    assert [section for section, _ in placed] == ["approach"] * 3
+
+
+def test_the_story_moves_on_rather_than_back() -> None:
+    """A sentence as likely an approach as a challenge, after the results: moving on is likelier than going back."""
+    tied = {"challenges": 0.45, "approach": 0.05, "outcomes": 0.05, "lessons": 0.45}
+    placed = sections.read_in_order([_sure("challenges"), _sure("outcomes"), tied], [0, 1, 2], MOVES)
+    assert placed[2][0] == "lessons"
+    assert sections.read_in_order([], [], MOVES) == []
+
+
+def test_transition_rows_are_probabilities() -> None:
+    for same in (True, False):
+        matrix = MOVES.matrix(same)
+        assert all(sum(row) == pytest.approx(1.0) and min(row) >= 0 for row in matrix)
+    # from challenges, the next section is likelier than one further on
+    first = MOVES.matrix(False)[0]
+    assert first[1] > first[2] == first[3]
+
+
+def test_paragraphs_break_at_blank_lines_not_at_line_breaks() -> None:
+    text = "One a.\nTwo b.\n\nThree c.\n  \nFour d."
+    spans = [(text.index(w), text.index(w) + 6) for w in ("One", "Two", "Three", "Four")]
+    assert sections.paragraphs(text, spans) == [0, 0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"sequence": {"stay": 0.9, "back": 0.2, "stay_between": 0.3, "back_between": 0.0, "power": 1, "start": 0.5,
+                       "skip": 0.3, "floor": 0.5}}, "more than 1"),
+        ({"sequence": {"stay": 0.9}}, "cannot be read"),
+        ({"format": 1}, "format 1"),
+    ],
+)
+def test_a_model_file_with_impossible_transitions_is_a_clear_error(change: dict[str, object], says: str) -> None:
+    import json
+
+    data = {**json.loads(MODEL.read_text(encoding="utf-8")), **change}
+    with pytest.raises(EngineError, match=says):
+        sections.parse_model(json.dumps(data))
