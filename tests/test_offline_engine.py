@@ -411,3 +411,63 @@ def test_a_case_of_more_than_a_thousand_sentences_is_summarised_whole_offline(tm
     (tmp_path / "long.md").write_text(text, encoding="utf-8")
     result = run("summarise", str(tmp_path / "long.md"), "--engine", "offline")
     assert result.exit_code == 0, result.stderr
+
+
+def _opening(points: list) -> list[str]:  # noqa: ANN001 - points, or the openings of the sentences expected
+    return [(p if isinstance(p, str) else p.text)[:30] for p in points]
+
+
+def test_plain_prose_without_headings_gets_its_sections_from_the_order_of_the_story() -> None:
+    """A case told in three paragraphs and no headings, in words with few cue phrases: read a sentence at a time,
+    the engine found one outcome and no challenge or approach. Read in order, each paragraph gets its section."""
+    summary = _fixture("plain-prose.md")
+    assert _opening(summary.challenges) == _opening([
+        "Riverbend District Council keeps a regis",  # the opening, which is also the overview
+        "Most of the older entries existed only a",
+        "Solicitors and residents asking about a ",
+        "The cards were fading, and two officers ",
+    ])
+    assert _opening(summary.approach) == _opening([
+        "The council scanned the index cards wit",
+        "Each card image was read by optical cha",
+        "The records were loaded into the counci",
+        "Officers tested the new search with a gr",
+    ])
+    assert _opening(summary.outcomes) == _opening([
+        "Property searches that took three weeks ",
+        "The register is available online, and r",
+        "The council expects to save about £40,0",
+    ])
+    assert summary.lessons == [] and summary.unintended_consequences == []
+
+
+def test_a_story_told_in_one_paragraph_still_moves_from_problem_to_result() -> None:
+    """The same story with every line break kept but no blank line: one paragraph, so the order of the sentences,
+    not the paragraphs, carries it; a result at the end is not pulled back into the problem."""
+    text = (OFFLINE_DATA / "plain-prose.md").read_text(encoding="utf-8")
+    title, _, body = text.partition("\n\n")
+    summary = summarise_case(case_of(f"{title}\n\n" + body.replace("\n\n", "\n"), "riverbend.md"))
+    where = {quote[:20]: path.split("[")[0] for path, point in summary.points() for quote in point.quotes
+             if path not in ("overview", "ai_application")}  # fmt: skip
+    assert where.get("Solicitors and resid") == "challenges", where
+    assert where.get("Each card image was ") == "approach", where
+    assert where.get("The council expects ") == "outcomes", where
+    assert "lessons" not in where.values()
+
+
+def test_the_opening_before_a_challenge_heading_is_context_and_before_an_approach_heading_the_problem() -> None:
+    """Read in order, a story starts with its problem; but where the author heads the problem "The challenge", the
+    lines before it are context, not a challenge. Where the first heading is "Approach", the untitled opening is
+    where the problem is told (as on 18F's project pages)."""
+    lead = "Millbrook Council in England changed how residents report flooded roads in 2024."
+    problem = "Reports arrived by phone and email, so officers could not see where the water was deepest."
+    did = "We built a map where residents drop a pin and add a photo of the flooded road."
+    result = "Crews now reach the worst flooding within an hour instead of the next morning."
+    headed = f"# Millbrook\n\n{lead}\n\n## The challenge\n\n{problem}\n\n## What we did\n\n{did}\n\n## Results\n\n{result}\n"
+    summary = summarise_case(case_of(headed, "millbrook.md"))
+    assert [p.text for p in summary.challenges] == [problem]
+    told = "Each winter residents phoned in hundreds of reports of flooded roads to a single switchboard."
+    untitled = f"# Millbrook\n\n{lead}\n\n{told}\n\n### Approach\n\n{did}\n\n### Outcomes\n\n{result}\n"
+    summary = summarise_case(case_of(untitled, "millbrook.md"))
+    assert told in [p.text for p in summary.challenges]  # no cue phrase says so: its place in the story does
+    assert [p.text for p in summary.approach] == [did] and [p.text for p in summary.outcomes] == [result]

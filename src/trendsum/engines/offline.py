@@ -206,8 +206,9 @@ def summarise_case(case: CaseStudy) -> CaseSummary:
         raise SummaryFailed("no sentence long enough to summarise (only headings, tables or short lines)", attempts=1)
     chosen: dict[str, list[_Sentence]] = {}
     used: set[int] = set()  # an opening sentence may be both the overview and a challenge
+    guesses = _guesses(case.text, sentences)
     for section in ("challenges", "approach", "outcomes", "unintended_consequences", "lessons"):
-        picked = _pick(sentences, section, used, _limit(sentences, section))
+        picked = _pick(sentences, section, used, guesses, _limit(sentences, section))
         used.update(s.start for s in picked)
         used.update(s.lead.start for s in picked if s.lead is not None)
         chosen[section] = picked
@@ -362,10 +363,32 @@ def _classify(sentence: str) -> tuple[str | None, float]:
     return (best, best_score) if best_score >= 2 else (None, 0.0)
 
 
-@lru_cache(maxsize=4096)
-def _guess(sentence: str) -> tuple[str | None, float]:
-    """The section of a sentence under no useful heading: strong cue phrases, else the learned model if it is sure
-    (engines.sections.combine); cached, as _pick asks once per section."""
+def _guesses(text: str, sentences: list[_Sentence]) -> dict[int, tuple[str | None, float]]:
+    """The section of each sentence under no useful heading, by its start: strong cue phrases, else the learned
+    model's reading of the document in order if it is sure (engines.sections.place and combine).
+
+    The sequence holds every sentence the model has a section for: those under a heading that names one are fixed
+    to it and steer their neighbours; those under no useful heading are read from their words and their neighbours.
+    Sentences of other sections (skipped parts, side effects) are left out of it, and so is the opening of a document
+    whose first heading that names a section is its challenge: the author has said where the problem starts, so what
+    comes before is context (the sequence, which has no state for context and reads a story as starting with its
+    problem, would make "Brackenshire Council changed how families apply" a challenge), and each of its sentences is
+    read alone, as the model is sure. An opening before a first heading of "Approach" may be the problem: 18F's
+    project pages state it there, untitled."""
+    named = [i for i, s in enumerate(sentences) if s.section in section_model.SECTIONS]
+    opening = sentences[: named[0]] if named and sentences[named[0]].section == "challenges" else []
+    guesses = {s.start: _alone(s.text) for s in opening if s.section in (None, "overview")}
+    chain = [s for s in sentences[len(opening) :] if s.section in (None, "overview", "mixed", *section_model.SECTIONS)]
+    numbers = section_model.paragraphs(text, [(s.start, s.start + len(s.text)) for s in chain])
+    placed = section_model.place([(s.text, n, s.section) for s, n in zip(chain, numbers, strict=True)])
+    floor = section_model.place_floor()
+    guesses.update({s.start: section_model.combine(_classify(s.text), where, floor)
+                    for s, where in zip(chain, placed, strict=True) if s.section in (None, "overview")})  # fmt: skip
+    return guesses
+
+
+def _alone(sentence: str) -> tuple[str | None, float]:
+    """A sentence's section from its own words: strong cue phrases, else the model if it is sure on its own."""
     return section_model.combine(_classify(sentence), section_model.predict(sentence))
 
 
@@ -409,8 +432,15 @@ def _mixed(sentence: str, opens: bool = False) -> str:
     return max(choices, key=lambda section: (weight(section), -choices.index(section)))
 
 
-def _pick(sentences: list[_Sentence], section: str, used: set[int], limit: int = MAX_POINTS) -> list[_Sentence]:
-    """Up to `limit` sentences for a section, best first by score, returned in document order."""
+def _pick(
+    sentences: list[_Sentence],
+    section: str,
+    used: set[int],
+    guesses: dict[int, tuple[str | None, float]],
+    limit: int = MAX_POINTS,
+) -> list[_Sentence]:
+    """Up to `limit` sentences for a section, best first by score, returned in document order. `guesses`: the
+    section of each sentence under no useful heading (_guesses)."""
     candidates: list[tuple[float, _Sentence]] = []
     for sentence in sentences:
         if sentence.start in used or sentence.section == "skip":
@@ -426,7 +456,7 @@ def _pick(sentences: list[_Sentence], section: str, used: set[int], limit: int =
                 continue
             score = 2 + _length_score(sentence.text)  # below a sentence under its own section's heading
         elif sentence.section in (None, "overview"):
-            guessed, sure = _guess(sentence.text)
+            guessed, sure = guesses[sentence.start]
             if guessed != section:
                 continue
             score = sure + _length_score(sentence.text)
