@@ -1,5 +1,9 @@
 """How well sentences get their section: cue phrases, the learned model, and the two combined, on held-out text.
 
+Each sentence is classified alone here. The offline engine now reads a document's sentences in order
+(`sections.place`); `scripts/train_sections.py` prints how that reads the held-out sentences, and
+`bench/eval_inventory.py --held-out --documents` measures the engine itself with `trendsum eval`.
+
     python bench/bench_sections.py                       # ../shared/data/real-case-studies
     python bench/bench_sections.py --data other/folder --floor 0.5
 

@@ -1,4 +1,4 @@
-"""Section accuracy of an engine on the US federal AI use case inventory, with and without headings.
+"""Section accuracy of an engine on real case studies not used to train its section model, with and without headings.
 
 The inventory (../shared/data/real-case-studies/us-federal-ai-inventory-2025/, see its data_dictionary.md) answers
 three questions per use case in columns that are, in effect, labelled sections: `problem_solved` (challenges),
@@ -11,15 +11,21 @@ each, and as gold evidence the sentences of each column. It writes the sources a
   placement         of the gold sentences it cites at all, the share in their section (how well it sorts what it
                     picks, whatever the cap on points per section)
 
+With --documents, the same for the 18F and HM Land Registry documents that scripts/train_sections.py held out of
+the section model's training, labelled by their own headings as that script labels them (a sentence its source
+puts in two sections, Land Registry's "Resolving issues", is no gold sentence): once as they are, and once with
+every heading line removed (the paragraphs kept).
+
 Usage: .venv/bin/python bench/eval_inventory.py [--cases 300] [--engine offline] [--keep DIR] [--data DIR]
+                                                [--held-out] [--documents]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import os
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -97,14 +103,73 @@ def evaluate(gold: Path, engine: str, source: Path | None = None) -> dict[str, o
     return json.loads(done.stdout)
 
 
+def _training_script():  # noqa: ANN202 - a module
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_sections  # noqa: PLC0415 - a script beside this one, imported only for these options
+
+    return train_sections
+
+
 def held_out_agencies(data: Path) -> set[str]:
     """The agencies whose rows the shipped section model never saw (its training script's own split)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import train_sections  # noqa: PLC0415 - a script beside this one, imported only for this option
-
+    train_sections = _training_script()
     examples = list(train_sections._inventory(data / "2025_individually_reported_AI_use_cases.csv"))
     _, test = train_sections.split(examples)
     return {e.group for e in test if e.source == "inventory"}
+
+
+def write_documents(folder: Path, data: Path, headed: bool) -> Path:
+    """The held-out 18F and Land Registry documents as a gold set: their text (headings removed unless `headed`)
+    and, per section, the sentences their headings put in it."""
+    from trendsum.ingest.case import read_case  # noqa: PLC0415
+    from trendsum.ingest.sources import Source  # noqa: PLC0415
+
+    train_sections = _training_script()
+    _, test = train_sections.split(train_sections.load(data))
+    held: dict[str, list] = {}
+    for example in test:
+        if example.source != "inventory":
+            held.setdefault(example.document, []).append(example)
+    folder.mkdir(parents=True)
+    with (folder / "gold.jsonl").open("w", encoding="utf-8") as out:
+        for number, (document, examples) in enumerate(sorted(held.items()), 1):
+            path = next(p for kind in ("18f", "land-registry-llc") for p in sorted((data / kind).glob("*"))
+                        if p.name == document)  # fmt: skip
+            case = read_case(Source(path, path.stem))
+            text = train_sections._TEMPLATE.sub("", case.text)
+            if not headed:  # every heading line out, its paragraph break kept
+                for sentence in reversed([s for s in segment(text) if s.heading]):
+                    text = text[: sentence.start] + text[sentence.end :]
+            name = f"doc-{number:02d}.md"
+            (folder / name).write_text(text, encoding="utf-8")
+            sentences = segment(text)
+            record: dict[str, object] = {
+                "id": f"{number:02d} {document}", "title": case.title, "organisation": None, "nation": None,
+                "year": None, "trend": "other", "ai_application": None, "overview": None,
+                **{section: [] for section in ("challenges", "approach", "outcomes", "lessons")},
+            }  # fmt: skip
+            at = 0
+            for example in examples:
+                label = "challenges" if example.gold == ("challenges", "overview") else example.label
+                found = next((s for s in sentences if s.start >= at and s.text == example.text), None)
+                if found is None:
+                    continue
+                at = found.end
+                if label in record:
+                    evidence = {"text": found.text, "sentence": found.id, "start": found.start, "end": found.end}
+                    record[label].append({"text": found.text, "evidence": [evidence]})  # type: ignore[union-attr]
+            record["provenance"] = {"source_path": name, "language": "en"}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return folder / "gold.jsonl"
+
+
+def show(label: str, report: dict[str, object], names: tuple[str, ...]) -> None:
+    overall, sections = report["overall"], report["sections"]
+    assert isinstance(overall, dict) and isinstance(sections, dict)
+    per = "  ".join(f"{name} {sections[name]['section_accuracy'] or 0:.2f}/{sections[name]['placement'] or 0:.2f}"
+                    for name in names)  # fmt: skip
+    print(f"{label:10} {overall['section_accuracy']:16.3f} {overall['placement']:10.3f}   {per}"
+          f"   (scored {report['cases']}, skipped {len(report['skipped'])})")  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -116,6 +181,8 @@ def main() -> None:
     parser.add_argument("--trendsum-src", type=Path, help="evaluate with the trendsum in this src/ folder")
     parser.add_argument("--held-out", action="store_true",
                         help="only the agencies scripts/train_sections.py held out of the section model's training")
+    parser.add_argument("--documents", action="store_true",
+                        help="also the 18F and Land Registry documents held out of the section model's training")
     args = parser.parse_args()
     selected = rows(args.data, args.cases)
     if args.held_out:
@@ -128,12 +195,13 @@ def main() -> None:
         print(f"{'':10} {'section accuracy':>16} {'placement':>10}   per section (accuracy / placement)")
         for label, headed in (("headings", True), ("prose", False)):
             report = evaluate(write_set(base / label, selected, headed), args.engine, args.trendsum_src)
-            overall = report["overall"]
-            sections = report["sections"]
-            per = "  ".join(f"{name} {sections[name]['section_accuracy']:.2f}/{sections[name]['placement'] or 0:.2f}"
-                            for name in COLUMNS.values())  # fmt: skip
-            print(f"{label:10} {overall['section_accuracy']:16.3f} {overall['placement']:10.3f}   {per}"
-                  f"   (scored {report['cases']}, skipped {len(report['skipped'])})")
+            show(label, report, tuple(COLUMNS.values()))
+        if args.documents:
+            print("\nheld-out 18F and Land Registry documents")
+            for label, headed in (("headings", True), ("prose", False)):
+                gold = write_documents(base / f"documents-{label}", args.data.parent, headed)
+                report = evaluate(gold, args.engine, args.trendsum_src)
+                show(label, report, ("challenges", "approach", "outcomes", "lessons"))
 
 
 if __name__ == "__main__":

@@ -18,10 +18,27 @@ SECTIONS = ["overview", "ai_application", "challenges", "approach", "outcomes", 
 # The development benchmark: the offline engine on the shipped inputs/, labelled by hand
 # (bench/make_inputs_gold.py). Each threshold is just under what the engine scores today, so a regression fails.
 BENCHMARK = {
-    "f1": 0.71, "precision": 0.98, "recall": 0.55, "section_accuracy": 0.50, "placement": 0.88,
+    "f1": 0.74, "precision": 0.98, "recall": 0.59, "section_accuracy": 0.54, "placement": 0.90,
     "grounded": 1.0, "supported": 1.0, "organisation": 1.0, "nation": 1.0, "trend": 1.0, "uses_ai": 0.88,
     "year": 0.77,
 }  # fmt: skip
+
+
+INVENTORY_SHAPED = Path(__file__).parent / "data" / "inventory-shaped"
+
+
+def _bench_script() -> Any:
+    """bench/eval_inventory.py, whose gold-set builder the inventory benchmark below shares."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "eval_inventory.py"
+    spec = importlib.util.spec_from_file_location("eval_inventory", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_inventory"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _eval_json(*args: str) -> tuple[Any, dict[str, Any]]:
@@ -32,7 +49,7 @@ def _eval_json(*args: str) -> tuple[Any, dict[str, Any]]:
 def test_the_offline_engine_on_the_inputs_benchmark_stays_above_todays_figures() -> None:
     started = time.perf_counter()
     floors = [arg for metric, least in BENCHMARK.items() for arg in ("--fail-under", f"{metric}={least}")]
-    result, report = _eval_json("--gold", str(GOLD), "--engine", "offline", "--min-f1", "0.71", *floors)
+    result, report = _eval_json("--gold", str(GOLD), "--engine", "offline", "--min-f1", "0.74", *floors)
     assert result.exit_code == 0, result.stderr + json.dumps(report["thresholds"], indent=1)
     assert report["passed"] is True and report["cases"] == 9 and not report["skipped"]
     assert time.perf_counter() - started < 10
@@ -211,3 +228,27 @@ def test_the_same_engine_on_an_unchanged_file_agrees_with_itself_front_matter_an
     report = json.loads(run("eval", "--engine", "offline", "--json").stdout)
     assert report["cases"] == 1 and report["overall"]["f1"] == 1.0
     assert all(share == 1.0 for share in report["metadata"].values()), report["metadata"]
+
+
+# Rows in the inventory's layout, written for this test (tests/data/inventory-shaped/README.md), turned into a gold
+# set as bench/eval_inventory.py turns the real inventory: each column's sentences are gold for its section. The
+# floors are just under today's figures (with headings 1.0 and 1.0; in prose 0.94 and 0.97). Without headings the
+# offline engine reads the story in order (engines.sections.place): reading each sentence alone it scored 0.13 and
+# 0.28 in prose, and with cue phrases alone 0.06 and 0.15.
+INVENTORY_FLOORS = {"headings": {"section_accuracy": 0.95, "placement": 0.98},
+                    "prose": {"section_accuracy": 0.9, "placement": 0.95}}  # fmt: skip
+
+
+@pytest.mark.parametrize("layout", ["headings", "prose"])
+def test_the_offline_engine_on_inventory_shaped_rows_stays_above_todays_figures(tmp_path: Path, layout: str) -> None:
+    bench = _bench_script()
+    rows = bench.rows(INVENTORY_SHAPED, 100)
+    assert len(rows) == 12
+    gold = bench.write_set(tmp_path / layout, rows, layout == "headings")
+    floors = [a for metric, least in INVENTORY_FLOORS[layout].items() for a in ("--fail-under", f"{metric}={least}")]
+    result, report = _eval_json("--gold", str(gold), "--engine", "offline", *floors)
+    assert result.exit_code == 0, result.stderr + json.dumps(report["thresholds"], indent=1)
+    assert report["cases"] == 12 and not report["skipped"]
+    assert report["overall"]["precision"] == 1.0  # every citation is a sentence of its source
+    for section in ("challenges", "approach", "outcomes"):
+        assert report["sections"][section]["matched"] > 0, section
