@@ -1,7 +1,8 @@
 """The offline engine: a deterministic, extractive summariser that needs no key and no network.
 
 It reads the document's own structure first (headings such as "The challenge", "What we did", "Results",
-"Lessons learnt"), then cue phrases for text under no useful heading. Each point is a sentence of the source, as
+"Lessons learnt"); for text under no useful heading, cue phrases, then a small learned model that reads the
+document's sentences in order (`engines.sections`). Each point is a sentence of the source, as
 `domain.sentences` cuts it (the same cut the prompt numbers and grounding resolves), and its evidence is that
 sentence, copied exactly, so every quote it produces is verbatim and is one whole sentence. A section the
 source says nothing about stays empty. Metadata comes from fact tables (places by nation, trend and AI terms).
@@ -370,13 +371,14 @@ def _guesses(text: str, sentences: list[_Sentence]) -> dict[int, tuple[str | Non
     The sequence holds every sentence the model has a section for: those under a heading that names one are fixed
     to it and steer their neighbours; those under no useful heading are read from their words and their neighbours.
     Sentences of other sections (skipped parts, side effects) are left out of it, and so is the opening of a document
-    whose first heading that names a section is its challenge: the author has said where the problem starts, so what
-    comes before is context (the sequence, which has no state for context and reads a story as starting with its
-    problem, would make "Brackenshire Council changed how families apply" a challenge), and each of its sentences is
-    read alone, as the model is sure. An opening before a first heading of "Approach" may be the problem: 18F's
-    project pages state it there, untitled."""
-    named = [i for i, s in enumerate(sentences) if s.section in section_model.SECTIONS]
-    opening = sentences[: named[0]] if named and sentences[named[0]].section == "challenges" else []
+    whose first heading that names a section is its challenge (or its problems and their fixes): the author has said
+    where the problem starts, so what comes before is context (the sequence, which has no state for context and
+    reads a story as starting with its problem, would make "Brackenshire Council changed how families apply" a
+    challenge), and each of its sentences is read alone, as the model is sure. An opening before a first heading of
+    "Approach" may be the problem: 18F's project pages state it there, untitled."""
+    named = [i for i, s in enumerate(sentences) if s.section in (*section_model.SECTIONS, "mixed")]
+    told = named and sentences[named[0]].section in ("challenges", "mixed")  # "Challenges and how we solved them"
+    opening = sentences[: named[0]] if told else []
     guesses = {s.start: _alone(s.text) for s in opening if s.section in (None, "overview")}
     chain = [s for s in sentences[len(opening) :] if s.section in (None, "overview", "mixed", *section_model.SECTIONS)]
     numbers = section_model.paragraphs(text, [(s.start, s.start + len(s.text)) for s in chain])

@@ -5,8 +5,8 @@ where cue phrases alone often guess wrong or not at all. The model is a linear c
 regression) over word uni- and bi-grams, trained by `scripts/train_sections.py` on real public-sector records
 whose sections are known (the US federal AI inventory's columns, the headings of 18F project pages and of HM Land
 Registry case studies), and stored in `sections_model.json` next to this module. Inference is the standard
-library only: the file is read once, on first use, and a prediction is a dictionary look-up per word and word pair,
-so the same sentence always gets the same answer on every machine.
+library only: the file is read once, on first use, and a prediction is a dictionary look-up per word and word pair;
+the same document always gets the same answer.
 
 A sentence is not read alone (`place`): a case study tells its story in order (what was wrong, what was done,
 what came of it, what was learnt) and a paragraph mostly keeps to one of those, so the sentences of a document are
@@ -23,6 +23,7 @@ phrases.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -80,9 +81,10 @@ class Transitions:
     power: float  # the weight of a sentence's own words against its neighbours' (exponent on its probabilities)
     start: float  # the first sentence is a challenge; the other sections share the rest
     skip: float  # of moving on, the share that passes the next section by (the story leaves one out)
-    floor: float = FLOOR  # the probability a section read in order needs before the offline engine takes it
+    floor: float  # the probability a section read in order needs before the offline engine takes it
 
     def matrix(self, same_paragraph: bool) -> list[list[float]]:
+        """From each section (rows) to each (columns), the probability of the next sentence's section."""
         stay, back = (self.stay, self.back) if same_paragraph else (self.stay_between, self.back_between)
         size = len(SECTIONS)
         rows = []
@@ -140,6 +142,8 @@ def read_in_order(
     """Forward-backward over a document: for each sentence, its likeliest section and that section's probability
     given every sentence around it. `seen`: per sentence, the classifier's probabilities, or the section a heading
     fixes it to; `paragraphs`: per sentence, its paragraph's number."""
+    if len(paragraphs) != len(seen):
+        raise ValueError(f"{len(seen)} sentences but {len(paragraphs)} paragraph numbers")
     if not seen:
         return []
     within, between = moves.matrix(True), moves.matrix(False)
@@ -152,10 +156,11 @@ def read_in_order(
     for k, matrix in enumerate(steps, 1):
         last = forward[-1]
         forward.append(_normal([sum(last[i] * matrix[i][j] for i in order) * emissions[k][j] for j in order]))
-    backward = [[1.0] * len(SECTIONS)]
+    backward = [[1.0] * len(SECTIONS)]  # built from the end, then turned round
     for k in range(len(seen) - 2, -1, -1):
-        matrix, after = steps[k], backward[0]
-        backward.insert(0, _normal([sum(matrix[i][j] * emissions[k + 1][j] * after[j] for j in order) for i in order]))
+        matrix, after = steps[k], backward[-1]
+        backward.append(_normal([sum(matrix[i][j] * emissions[k + 1][j] * after[j] for j in order) for i in order]))
+    backward.reverse()
     return [_best(dict(zip(SECTIONS, _normal([f * b for f, b in zip(fw, bw, strict=True)]), strict=True)))
             for fw, bw in zip(forward, backward, strict=True)]  # fmt: skip
 
@@ -187,7 +192,8 @@ def place(sentences: Sequence[tuple[str, int, str | None]]) -> list[tuple[str, f
     return _model().place(sentences)
 
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# a line holding nothing but white space (a no-break space from a web page too), as the segmenter counts one
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:\r\n|\r(?!\n)|\n)")
 
 
 def paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[int]:
@@ -232,10 +238,10 @@ def combine(
 
 
 def model_info() -> dict[str, Any]:
-    """What was loaded, for diagnostics: sections, number of features, temperature."""
+    """What was loaded, for diagnostics: sections, number of features, temperature, the sequence's transitions."""
     model = _model()
     return {"sections": list(model.classes), "features": len(model.weights), "temperature": model.temperature,
-            "transitions": vars(model.transitions)}  # fmt: skip
+            "transitions": dataclasses.asdict(model.transitions)}  # fmt: skip
 
 
 def model_digest() -> str:
@@ -276,10 +282,12 @@ def parse_model(raw: str) -> SectionModel:
         if not temperature > 0:
             raise ValueError("temperature must be positive")
         moves = Transitions(**{key: float(value) for key, value in data["sequence"].items()})
-        if not all(0 <= value <= 1 for value in vars(moves).values()) or not moves.power > 0:
-            raise ValueError(f"sequence {vars(moves)}: each a probability, power above 0")
-        if moves.stay + moves.back > 1 or moves.stay_between + moves.back_between > 1:
-            raise ValueError(f"sequence {vars(moves)}: staying and going back add up to more than 1")
+        shown = dataclasses.asdict(moves)
+        if not all(0 <= value <= 1 for value in shown.values()) or not moves.power > 0:  # NaN fails both
+            raise ValueError(f"sequence {shown}: each a share from 0 to 1, and power above 0")
+        for stay, back in ((moves.stay, moves.back), (moves.stay_between, moves.back_between)):
+            if not 0 < stay + back <= 1:  # the last section has only these two ways to go
+                raise ValueError(f"sequence {shown}: staying and going back must add up to more than 0, at most 1")
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise EngineError(f"the section model {MODEL_FILE} cannot be read: {exc}; "
                           "run scripts/train_sections.py to rebuild it") from None  # fmt: skip
