@@ -128,6 +128,15 @@ def test_show_displays_sections_evidence_and_provenance(cases: Path) -> None:
     assert "pending" in shown
 
 
+def test_an_empty_section_says_the_engine_found_nothing_not_that_the_source_says_nothing(cases: Path) -> None:
+    """The Land Registry files said "nothing in the source" for approach and outcomes their text told: an engine
+    not finding a section is no proof the source is silent on it."""
+    run("summarise", str(cases))
+    shown = " ".join(run("show", "harbourside-housing").stdout.split())
+    assert "Lessons learnt (nothing found by the offline engine)" in shown
+    assert "nothing in the source" not in shown
+
+
 def test_a_long_list_shows_a_page_and_says_how_to_see_more(cases: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from trendsum.cli import records
 
