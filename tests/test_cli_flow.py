@@ -113,6 +113,17 @@ def test_failed_file_gives_exit_code_1_and_the_rest_still_summarised(cases: Path
     assert len(jsonl(run("list", "--json").stdout)) == 3
 
 
+def test_summarising_the_folder_the_queue_lives_in_does_not_count_the_queue_as_a_failed_file(cases: Path) -> None:
+    """`trendsum summarise .` where outputs/trendsum.db is: the second run found the queue itself, called it an
+    unsupported file, and exited 1 as if a case study had failed."""
+    assert run("summarise", ".").exit_code == 0
+    again = run("summarise", ".")
+    assert again.exit_code == 0, again.stderr
+    assert "trendsum.db" not in again.stderr + again.stdout
+    elsewhere = run("summarise", str(cases), "--db", str(cases / "queue.db"))
+    assert run("summarise", str(cases), "--db", str(cases / "queue.db")).exit_code == elsewhere.exit_code == 0
+
+
 def test_missing_path_is_a_usage_error() -> None:
     result = run("summarise", "no-such-folder")
     assert result.exit_code == 2 and "no such file or folder" in result.stderr

@@ -100,7 +100,8 @@ def summarise_command(
     settings = app.settings
     if any(str(path) == ingest.STDIN for path in paths) and sys.stdin.isatty():
         app.err.print("Reading one case study from standard input: paste it, then press Ctrl-D.")
-    sources = ingest.discover(paths, typer.get_binary_stream("stdin"), max_bytes=settings.max_bytes)
+    sources = ingest.discover(paths, typer.get_binary_stream("stdin"), max_bytes=settings.max_bytes,
+                              queue=Path(settings.db))  # fmt: skip
     template = prompts.load(settings.prompt)
     if not sources:
         app.err.print("No case-study files found.")

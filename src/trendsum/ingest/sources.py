@@ -35,14 +35,21 @@ class Source:
 
 
 def discover(
-    paths: Iterable[Path], stdin: BinaryIO | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[Path],
+    stdin: BinaryIO | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    queue: Path | None = None,
 ) -> list[Source]:
     """Expand folders (recursively, sorted, hidden entries skipped) into the files to read, each with the id its path suggests.
 
     Files of unsupported types inside a folder are still returned, so that the run summary can say why they
     were not read, and so are folders that cannot be listed and symlink loops, each with its problem; a
-    missing path is a usage error. `-` reads one case study from `stdin`.
+    missing path is a usage error. `-` reads one case study from `stdin`. The `queue` database the run writes to,
+    and SQLite's files beside it, are left out of a folder: `trendsum summarise .` run where the queue lives
+    (outputs/trendsum.db) must not report it as a file it failed to read.
     """
+    own = {real_path(Path(f"{queue}{suffix}")) for suffix in ("", "-wal", "-shm", "-journal")} if queue else set()
     found: list[tuple[Path, Path, str | None]] = []
     seen: set[Path] = set()
     sources: list[Source] = []
@@ -60,6 +67,8 @@ def discover(
                 relative = path.relative_to(given) if path != given else Path(given.absolute().name or "folder")
                 if path.name.lower() == "readme.md":
                     continue  # a folder's README describes the folder; it is not a case study
+                if own and real_path(path) in own:
+                    continue  # the queue itself
                 found.append((path, relative, problem))
         else:
             found.append((given, Path(given.name), _symlink_loop(given)))
