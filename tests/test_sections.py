@@ -4,7 +4,6 @@ script rebuilds a model byte for byte from the same input (a small fixture writt
 from __future__ import annotations
 
 import csv
-import dataclasses
 import importlib.util
 import sys
 import time
