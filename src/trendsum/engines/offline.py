@@ -377,7 +377,7 @@ def _guesses(text: str, sentences: list[_Sentence]) -> dict[int, tuple[str | Non
     challenge), and each of its sentences is read alone, as the model is sure. An opening before a first heading of
     "Approach" may be the problem: 18F's project pages state it there, untitled."""
     named = [i for i, s in enumerate(sentences) if s.section in (*section_model.SECTIONS, "mixed")]
-    told = named and sentences[named[0]].section in ("challenges", "mixed")  # "Challenges and how we solved them"
+    told = bool(named) and sentences[named[0]].section in ("challenges", "mixed")  # "Challenges and how we fixed them"
     opening = sentences[: named[0]] if told else []
     guesses = {s.start: _alone(s.text) for s in opening if s.section in (None, "overview")}
     chain = [s for s in sentences[len(opening) :] if s.section in (None, "overview", "mixed", *section_model.SECTIONS)]
