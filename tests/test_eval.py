@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, answer_for
-from helpers import approve, jsonl, run
+from helpers import approve, jsonl, load_script, run
 
 GOLD = Path(__file__).parent / "data" / "gold" / "inputs.jsonl"
 SECTIONS = ["overview", "ai_application", "challenges", "approach", "outcomes", "unintended_consequences", "lessons"]
@@ -29,16 +29,7 @@ INVENTORY_SHAPED = Path(__file__).parent / "data" / "inventory-shaped"
 
 def _bench_script() -> Any:
     """bench/eval_inventory.py, whose gold-set builder the inventory benchmark below shares."""
-    import importlib.util
-    import sys
-
-    path = Path(__file__).resolve().parent.parent / "bench" / "eval_inventory.py"
-    spec = importlib.util.spec_from_file_location("eval_inventory", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_inventory"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/eval_inventory.py")
 
 
 def _eval_json(*args: str) -> tuple[Any, dict[str, Any]]:

@@ -4,13 +4,12 @@ script rebuilds a model byte for byte from the same input (a small fixture writt
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import load_script
 
 from trendsum.engines import sections
 from trendsum.errors import EngineError
@@ -158,12 +157,7 @@ def _fixture(root: Path) -> Path:
 
 
 def _training_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("train_sections", ROOT / "scripts" / "train_sections.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_sections"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/train_sections.py")
 
 
 def test_training_gives_the_same_bytes_twice_and_a_model_that_loads(
