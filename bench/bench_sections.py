@@ -149,13 +149,8 @@ def report(test: Sequence[Example], predict_for: Callable[[Example], Predict], f
 
 
 def folds(examples: Sequence[Example], k: int) -> list[list[Example]]:
-    """k held-out parts, whole groups each: per source, groups in hash order dealt out in turn."""
-    fold_of: dict[tuple[str, str], int] = {}
-    for source in sorted({e.source for e in examples}):
-        named = {e.group for e in examples if e.source == source}
-        groups = sorted(named, key=lambda g: train_sections._hash(source, g))
-        for index, group in enumerate(groups):
-            fold_of[(source, group)] = index % k
+    """k held-out parts, whole groups each, dealt as the training script deals its cross-validation folds."""
+    fold_of = train_sections.folds(examples, k)
     return [[e for e in examples if fold_of[(e.source, e.group)] == i] for i in range(k)]
 
 
