@@ -130,11 +130,11 @@ def write_documents(folder: Path, data: Path, headed: bool) -> Path:
     for example in test:
         if example.source != "inventory":
             held.setdefault(example.document, []).append(example)
+    files = {p.name: p for kind in ("18f", "land-registry-llc") for p in sorted((data / kind).glob("*"))}
     folder.mkdir(parents=True)
     with (folder / "gold.jsonl").open("w", encoding="utf-8") as out:
         for number, (document, examples) in enumerate(sorted(held.items()), 1):
-            path = next(p for kind in ("18f", "land-registry-llc") for p in sorted((data / kind).glob("*"))
-                        if p.name == document)  # fmt: skip
+            path = files[document]
             case = read_case(Source(path, path.stem))
             text = train_sections._TEMPLATE.sub("", case.text)
             if not headed:  # every heading line out, its paragraph break kept
